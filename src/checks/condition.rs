@@ -1,0 +1,143 @@
+//! The compiled condition language (see `docs/checks.md`).
+
+use regex::Regex;
+
+use super::Framework;
+
+/// A parsed attribute path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    /// Where the path starts.
+    pub root: PathRoot,
+    pub segments: Vec<Segment>,
+    /// The path as written, for labels.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathRoot {
+    /// The current node (resource body, list element, container).
+    Current,
+    /// `$pod.`: the pod spec (Kubernetes).
+    Pod,
+    /// `$object.`: the object root (Kubernetes).
+    Object,
+    /// `$list`: the name of the container list in `scope: container`.
+    List,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Segment {
+    Key(String),
+    /// `*`: every value of a map.
+    Any,
+}
+
+/// A scalar literal in a check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Literal(pub String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// Leaf operators.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Exists(bool),
+    Equals(Literal),
+    NotEquals(Literal),
+    In(Vec<Literal>),
+    NotIn(Vec<Literal>),
+    Matches(Regex),
+    NotMatches(Regex),
+    Contains(Literal),
+    NotContains(Literal),
+    Cmp(CmpOp, f64),
+    WorldOpen(bool),
+    PortIncludes(u32),
+    IsTrue,
+    IsFalse,
+}
+
+impl Op {
+    /// Negative operators hold when every value satisfies them; positive ones when any does.
+    pub fn is_negative(&self) -> bool {
+        matches!(
+            self,
+            Op::NotEquals(_) | Op::NotIn(_) | Op::NotMatches(_) | Op::NotContains(_) | Op::WorldOpen(false)
+        )
+    }
+}
+
+/// A condition.
+#[derive(Debug, Clone)]
+pub enum Cond {
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+    Every { path: Path, cond: Box<Cond> },
+    Some { path: Path, cond: Box<Cond> },
+    Attr { path: Path, op: Op, ignore_case: bool },
+    Ports { from: Path, to: Path, port: u32 },
+    ReferencedBy { types: Vec<String>, attribute: Option<Path>, where_: Option<Box<Cond>> },
+    References { types: Vec<String>, attribute: Option<Path>, where_: Option<Box<Cond>> },
+}
+
+/// Parses a path; `framework` decides nothing yet but keeps the door open for per-language
+/// path forms.
+pub fn parse_path(text: &str, _framework: Option<Framework>) -> Result<Path, String> {
+    let mut root = PathRoot::Current;
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err("empty path".into());
+    }
+    for (prefix, r) in [("$pod", PathRoot::Pod), ("$object", PathRoot::Object), ("$list", PathRoot::List)] {
+        if rest == prefix {
+            return Ok(Path { root: r, segments: vec![], text: text.to_string() });
+        }
+        if let Some(after) = rest.strip_prefix(prefix).and_then(|a| a.strip_prefix('.')) {
+            root = r;
+            rest = after;
+            break;
+        }
+    }
+    if root == PathRoot::Current && rest.starts_with('$') {
+        return Err(format!("unknown path root in `{text}` (use `$pod.`, `$object.` or `$list`)"));
+    }
+    let mut segments = Vec::new();
+    let mut chars = rest.chars().peekable();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if cur.is_empty() && !quoted => {
+                quoted = true;
+                was_quoted = true;
+            }
+            '"' if quoted => quoted = false,
+            '.' if !quoted => {
+                segments.push(segment(std::mem::take(&mut cur), was_quoted, text)?);
+                was_quoted = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    if quoted {
+        return Err(format!("unterminated quote in path `{text}`"));
+    }
+    segments.push(segment(cur, was_quoted, text)?);
+    Ok(Path { root, segments, text: text.to_string() })
+}
+
+fn segment(s: String, quoted: bool, text: &str) -> Result<Segment, String> {
+    if s.is_empty() {
+        return Err(format!("empty segment in path `{text}`"));
+    }
+    Ok(if s == "*" && !quoted { Segment::Any } else { Segment::Key(s) })
+}

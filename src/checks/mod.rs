@@ -1,0 +1,172 @@
+//! Checks are data: YAML files compiled once at start-up into [`Check`]s, dispatched by the
+//! resource types they declare.
+
+pub mod condition;
+pub mod eval;
+pub mod load;
+
+use std::collections::HashMap;
+
+pub use condition::{Cond, Op, Path};
+pub use load::{load_check, CheckError};
+
+use crate::model::Framework;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// Where paths of a Kubernetes rule start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Object,
+    Pod,
+    Container,
+}
+
+/// One framework section of a check (a check may have several per framework).
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub framework: Framework,
+    /// Resource types / kinds; empty means every type of the framework.
+    pub types: Vec<String>,
+    pub scope: Scope,
+    pub where_: Option<Cond>,
+    pub assert: Cond,
+}
+
+/// A compiled check.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub category: String,
+    pub description: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+    pub related: Vec<String>,
+    pub message: Option<String>,
+    pub rules: Vec<Rule>,
+    /// Where the check was loaded from (`checks/aws/s3/….yaml`).
+    pub source: String,
+}
+
+impl Check {
+    pub fn frameworks(&self) -> Vec<Framework> {
+        let mut f: Vec<Framework> = self.rules.iter().map(|r| r.framework).collect();
+        f.sort();
+        f.dedup();
+        f
+    }
+    /// The headline of a finding.
+    pub fn message(&self) -> &str {
+        self.message.as_deref().unwrap_or(&self.title)
+    }
+}
+
+/// The compiled catalog, indexed for dispatch by (framework, type).
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub checks: Vec<Check>,
+    /// (framework, type) → (check index, rule index).
+    dispatch: HashMap<(Framework, String), Vec<(usize, usize)>>,
+    /// Rules without types, per framework.
+    untyped: HashMap<Framework, Vec<(usize, usize)>>,
+}
+
+impl Catalog {
+    /// Builds the dispatch index. Checks are sorted by id.
+    pub fn new(mut checks: Vec<Check>) -> Catalog {
+        checks.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut c = Catalog { checks, ..Default::default() };
+        for (ci, check) in c.checks.iter().enumerate() {
+            for (ri, rule) in check.rules.iter().enumerate() {
+                if rule.types.is_empty() {
+                    c.untyped.entry(rule.framework).or_default().push((ci, ri));
+                }
+                for t in &rule.types {
+                    c.dispatch.entry((rule.framework, t.clone())).or_default().push((ci, ri));
+                }
+            }
+        }
+        c
+    }
+
+    /// The built-in catalog embedded at build time.
+    pub fn builtin() -> Result<Catalog, Vec<CheckError>> {
+        let mut checks = Vec::new();
+        let mut errors = Vec::new();
+        for (path, text) in BUILTIN_CHECKS {
+            match load_check(path, text) {
+                Ok(c) => checks.push(c),
+                Err(e) => errors.extend(e),
+            }
+        }
+        let mut seen = HashMap::new();
+        for c in &checks {
+            if let Some(prev) = seen.insert(c.id.clone(), c.source.clone()) {
+                errors.push(CheckError {
+                    file: c.source.clone(),
+                    line: 1,
+                    column: 1,
+                    message: format!("duplicate check id `{}` (also in {prev})", c.id),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(Catalog::new(checks))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Rules that apply to a resource type.
+    pub fn rules_for(&self, framework: Framework, rtype: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.dispatch
+            .get(&(framework, rtype.to_string()))
+            .into_iter()
+            .flatten()
+            .chain(self.untyped.get(&framework).into_iter().flatten())
+            .copied()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// Keeps only the checks `keep` accepts.
+    pub fn retain(self, keep: impl Fn(&Check) -> bool) -> Catalog {
+        Catalog::new(self.checks.into_iter().filter(|c| keep(c)).collect())
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/builtin_checks.rs"));

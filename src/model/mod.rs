@@ -1,0 +1,213 @@
+//! The one spanned document model every format is parsed into and every check reads.
+
+pub mod lines;
+
+pub use lines::LineIndex;
+
+/// A byte range in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end: end.max(start) }
+    }
+    pub fn from_range(r: std::ops::Range<usize>) -> Span {
+        Span::new(r.start, r.end)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// A key in a map, with the span of the key text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A value that could not be computed statically, with what it refers to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Unknown {
+    /// A short description of the expression, for `--show-unknown` notes.
+    pub text: String,
+    /// Addresses of resources the expression refers to (`aws_s3_bucket.logs`, a CloudFormation
+    /// logical id), used by cross-resource tests.
+    pub refs: Vec<String>,
+}
+
+/// Terraform expression parts that depend on the module context (variables, locals); they are
+/// resolved by `resources::terraform` once every file of the module is parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// `var.x`, `local.y.z`: a root and a path of attribute names / indices.
+    Ref { root: String, path: Vec<String> },
+    /// A string template: literal text and interpolated nodes, concatenated when all are known.
+    Template(Vec<Node>),
+}
+
+/// The value of a node.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Node>),
+    Map(Vec<(Key, Node)>),
+    /// Not statically known.
+    Unknown(Unknown),
+    /// Not yet evaluated (Terraform module context needed).
+    Expr(Expr),
+}
+
+/// A value with the byte span it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+impl Node {
+    pub fn new(value: Value, span: Span) -> Node {
+        Node { value, span }
+    }
+
+    pub fn unknown(text: impl Into<String>, refs: Vec<String>, span: Span) -> Node {
+        Node::new(Value::Unknown(Unknown { text: text.into(), refs }), span)
+    }
+
+    /// The entry for `key` if this node is a map.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The key entry (key and value) for `key`.
+    pub fn get_entry(&self, key: &str) -> Option<(&Key, &Node)> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    /// Follows a dotted path of map keys.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
+        let mut cur = self;
+        for p in path {
+            cur = cur.get(p)?;
+        }
+        Some(cur)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.value, Value::Unknown(_) | Value::Expr(_))
+    }
+
+    /// The canonical text of a scalar (`true`, `22`, `abc`), used for comparisons.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) => Some(format_number(*n)),
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            _ => None,
+        }
+    }
+
+    /// Every resource address this node (and its children) refers to.
+    pub fn collect_refs(&self, out: &mut Vec<String>) {
+        match &self.value {
+            Value::Unknown(u) => out.extend(u.refs.iter().cloned()),
+            Value::List(l) => l.iter().for_each(|n| n.collect_refs(out)),
+            Value::Map(m) => m.iter().for_each(|(_, n)| n.collect_refs(out)),
+            Value::Expr(Expr::Template(parts)) => parts.iter().for_each(|n| n.collect_refs(out)),
+            _ => {}
+        }
+    }
+}
+
+/// Formats a number as Terraform and YAML users write it: `22`, not `22.0`.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// The infrastructure language of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Framework {
+    Terraform,
+    Kubernetes,
+    CloudFormation,
+}
+
+impl Framework {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Framework::Terraform => "terraform",
+            Framework::Kubernetes => "kubernetes",
+            Framework::CloudFormation => "cloudformation",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Framework> {
+        match s {
+            "terraform" | "tf" => Some(Framework::Terraform),
+            "kubernetes" | "k8s" => Some(Framework::Kubernetes),
+            "cloudformation" | "cfn" => Some(Framework::CloudFormation),
+            _ => None,
+        }
+    }
+    pub const ALL: [Framework; 3] =
+        [Framework::Terraform, Framework::Kubernetes, Framework::CloudFormation];
+}
+
+/// Where a missing-attribute finding points and how the resource is named.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// Index of the source file in the scan.
+    pub file: usize,
+    pub framework: Framework,
+    /// Terraform block type (`aws_s3_bucket`, `data.aws_iam_policy_document`), CloudFormation
+    /// `Type`, Kubernetes `kind`.
+    pub rtype: String,
+    /// `aws_s3_bucket.logs`, `Resources.LogsBucket`, `Deployment/prod/web`.
+    pub address: String,
+    /// The name other resources use to refer to this one (Terraform address, CloudFormation
+    /// logical id, Kubernetes name).
+    pub ref_name: String,
+    /// The resource header / logical-id key / `metadata.name` value.
+    pub anchor: Span,
+    /// The whole resource.
+    pub span: Span,
+    /// The resource body: Terraform block body, CloudFormation resource entry, Kubernetes object.
+    pub body: Node,
+    /// Kubernetes: the pod spec, if this object has one.
+    pub pod_spec: Option<Node>,
+    /// Kubernetes: a workload without containers (a patch): "missing" findings are dropped.
+    pub partial: bool,
+    /// Group of resources that can refer to each other (module directory, template file).
+    pub group: usize,
+}

@@ -1,0 +1,129 @@
+//! rustc-style diagnostics with annotate-snippets. Only the lines around a finding are passed
+//! to the renderer, and every span is checked against the window first (annotate-snippets
+//! panics on spans off a char boundary or past the end).
+
+use annotate_snippets::renderer::DecorStyle;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use super::ReportInput;
+use crate::checks::Severity;
+use crate::engine::Source;
+use crate::findings::{Finding, FindingKind};
+use crate::model::lines::clamp_to_char_boundary;
+use crate::model::Span;
+
+/// Secondary spans farther than this many lines from the primary are left out of the snippet.
+const MAX_CONTEXT_LINES: usize = 12;
+
+fn level(f: &Finding) -> Level<'static> {
+    if f.kind == FindingKind::Unknown {
+        return Level::NOTE;
+    }
+    match f.severity {
+        Severity::Critical | Severity::High => Level::ERROR,
+        Severity::Medium | Severity::Low => Level::WARNING,
+        Severity::Info => Level::NOTE,
+    }
+}
+
+/// A window of whole lines around some spans: (text, first byte offset, first line number).
+fn window(src: &Source, spans: &[Span]) -> (usize, usize, usize) {
+    let text = &src.text;
+    let first = spans.iter().map(|s| src.lines.line_of(s.start.min(text.len()))).min().unwrap_or(0);
+    let last = spans.iter().map(|s| src.lines.line_of(s.end.min(text.len()).max(s.start.min(text.len())))).max().unwrap_or(0);
+    let start = src.lines.line_start(first).min(text.len());
+    let mut end = src.lines.line_start(last + 1).min(text.len());
+    // Drop the line break: the renderer adds its own.
+    while end > start && matches!(text.as_bytes()[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    let end = end.max(clamp_to_char_boundary(text, spans.iter().map(|s| s.end).max().unwrap_or(0)).min(text.len()));
+    (start, end, first + 1)
+}
+
+/// A span made relative to the window and safe to render.
+fn relative(text: &str, span: Span, start: usize, end: usize) -> std::ops::Range<usize> {
+    let s = clamp_to_char_boundary(text, span.start.clamp(start, end));
+    let e = clamp_to_char_boundary(text, span.end.clamp(s, end));
+    (s - start)..(e - start)
+}
+
+fn render_one(f: &Finding, src: &Source, input: &ReportInput, renderer: &Renderer) -> String {
+    let text = &src.text;
+    let (pline, _) = src.position(f.span.start);
+    let secondary: Vec<&(Span, String)> = f
+        .secondary
+        .iter()
+        .filter(|(s, _)| pline.abs_diff(src.position(s.start).0) <= MAX_CONTEXT_LINES)
+        .collect();
+    let mut spans = vec![f.span];
+    spans.extend(secondary.iter().map(|(s, _)| *s));
+    let (start, end, line_start) = window(src, &spans);
+    let snippet_text = &text[start..end];
+    let mut snippet = Snippet::source(snippet_text)
+        .line_start(line_start)
+        .path(src.path.as_str())
+        .annotation(AnnotationKind::Primary.span(relative(text, f.span, start, end)).label(f.label.as_str()));
+    for (s, label) in &secondary {
+        snippet = snippet.annotation(AnnotationKind::Context.span(relative(text, *s, start, end)).label(label.as_str()));
+    }
+    let check = input.catalog.get(&f.check_id);
+    let mut group = level(f).primary_title(f.message.as_str()).id(f.check_id.as_str()).element(snippet);
+    if !f.resource.is_empty() {
+        group = group.element(Level::NOTE.message(format!("resource: {}", f.resource)));
+    }
+    if let Some(c) = check {
+        if f.kind == FindingKind::Check {
+            group = group.element(Level::HELP.message(c.remediation.trim().to_string()));
+        }
+    }
+    let report: Vec<Group> = vec![group];
+    renderer.render(&report)
+}
+
+/// Renders all findings and a summary line.
+pub fn render(input: &ReportInput) -> String {
+    let renderer = if input.color { Renderer::styled() } else { Renderer::plain() }.decor_style(DecorStyle::Ascii);
+    let mut out = String::new();
+    for f in &input.result.findings {
+        let src = &input.result.sources[f.file];
+        out.push_str(&render_one(f, src, input, &renderer));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary_line(input));
+    out.push('\n');
+    out
+}
+
+/// `guardrail: 3 findings (1 critical, 2 high) in 12 files, 40 resources (8 ms)`.
+pub fn summary_line(input: &ReportInput) -> String {
+    let r = input.result;
+    let mut counts = [0usize; 5];
+    let mut total = 0;
+    for f in input.real_findings() {
+        counts[f.severity as usize] += 1;
+        total += 1;
+    }
+    let parts: Vec<String> = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
+        .iter()
+        .filter(|s| counts[**s as usize] > 0)
+        .map(|s| format!("{} {}", counts[*s as usize], s.as_str()))
+        .collect();
+    let findings = match total {
+        0 => "no findings".to_string(),
+        1 => format!("1 finding ({})", parts.join(", ")),
+        n => format!("{n} findings ({})", parts.join(", ")),
+    };
+    let mut s = format!(
+        "guardrail: {findings} in {} file{}, {} resource{}",
+        r.summary.files_scanned,
+        if r.summary.files_scanned == 1 { "" } else { "s" },
+        r.summary.resources,
+        if r.summary.resources == 1 { "" } else { "s" }
+    );
+    if r.summary.files_not_iac > 0 {
+        s.push_str(&format!("; {} not infrastructure-as-code", r.summary.files_not_iac));
+    }
+    s.push_str(&format!(" ({} ms)", input.elapsed_ms));
+    s
+}

@@ -1,0 +1,56 @@
+//! The JSON report (schema in `docs/output.md`). No timestamps or durations: the same input
+//! gives byte-identical output.
+
+use serde_json::{json, Value};
+
+use super::ReportInput;
+use crate::findings::FindingKind;
+
+pub fn render(input: &ReportInput) -> String {
+    let r = input.result;
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let src = &r.sources[f.file];
+            let (line, column) = src.position(f.span.start);
+            let (end_line, end_column) = src.position(f.span.end);
+            json!({
+                "check_id": f.check_id,
+                "kind": match f.kind { FindingKind::Check => "finding", FindingKind::ParseError => "parse-error", FindingKind::Unknown => "unknown" },
+                "severity": f.severity.as_str(),
+                "message": f.message,
+                "detail": f.label,
+                "file": src.path,
+                "line": line,
+                "column": column,
+                "end_line": end_line,
+                "end_column": end_column,
+                "resource": f.resource,
+                "fingerprint": f.fingerprint,
+            })
+        })
+        .collect();
+    let mut by_sev = serde_json::Map::new();
+    for s in ["critical", "high", "medium", "low", "info"] {
+        let n = input.real_findings().filter(|f| f.severity.as_str() == s).count();
+        by_sev.insert(s.to_string(), json!(n));
+    }
+    let doc = json!({
+        "version": 1,
+        "tool": { "name": "guardrail", "version": env!("CARGO_PKG_VERSION") },
+        "findings": findings,
+        "errors": r.errors,
+        "notes": r.notes.iter().map(|n| json!({"file": n.path, "message": n.message})).collect::<Vec<_>>(),
+        "summary": {
+            "findings": input.real_findings().count(),
+            "by_severity": by_sev,
+            "files_scanned": r.summary.files_scanned,
+            "files_not_iac": r.summary.files_not_iac,
+            "resources": r.summary.resources,
+        }
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
