@@ -61,6 +61,9 @@ pub struct ScanResult {
     pub summary: Summary,
 }
 
+/// A Terraform module's files: (source index, blocks) and (tfvars name, values).
+type ModuleFiles = (Vec<(usize, Vec<HclBlock>)>, Vec<(String, Node)>);
+
 enum Content {
     Terraform(Vec<HclBlock>),
     Tfvars(Node),
@@ -85,20 +88,36 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, ParseError)> {
         let le = bytes[0] == 0xFF;
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
-            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
             .collect();
         return String::from_utf16(&units).map_err(|_| {
-            (String::new(), ParseError::new("invalid UTF-16 text", Span::new(0, 0)))
+            (
+                String::new(),
+                ParseError::new("invalid UTF-16 text", Span::new(0, 0)),
+            )
         });
     }
-    let bytes = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { bytes[3..].to_vec() } else { bytes };
+    let bytes = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes[3..].to_vec()
+    } else {
+        bytes
+    };
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let at = crate::model::lines::clamp_to_char_boundary(&lossy, at);
-            Err((lossy, ParseError::new("file is not valid UTF-8", Span::new(at, at))))
+            Err((
+                lossy,
+                ParseError::new("file is not valid UTF-8", Span::new(at, at)),
+            ))
         }
     }
 }
@@ -108,18 +127,45 @@ fn looks_templated(text: &str) -> bool {
 }
 
 fn parse_file(cand: Candidate, limits: &Limits) -> ParsedFile {
-    let failed = |cand: Candidate, text: String, e: ParseError| ParsedFile { cand, text, content: Content::Failed(e), io_error: None };
+    let failed = |cand: Candidate, text: String, e: ParseError| ParsedFile {
+        cand,
+        text,
+        content: Content::Failed(e),
+        io_error: None,
+    };
     match std::fs::metadata(&cand.path) {
         Ok(m) if m.len() > limits.max_file_size => {
-            let msg = format!("file is larger than {} bytes; skipped", limits.max_file_size);
-            return ParsedFile { cand, text: String::new(), content: Content::Skipped(msg), io_error: None };
+            let msg = format!(
+                "file is larger than {} bytes; skipped",
+                limits.max_file_size
+            );
+            return ParsedFile {
+                cand,
+                text: String::new(),
+                content: Content::Skipped(msg),
+                io_error: None,
+            };
         }
         Ok(_) => {}
-        Err(e) => return ParsedFile { cand, text: String::new(), content: Content::NotIac, io_error: Some(format!("cannot read: {e}")) },
+        Err(e) => {
+            return ParsedFile {
+                cand,
+                text: String::new(),
+                content: Content::NotIac,
+                io_error: Some(format!("cannot read: {e}")),
+            }
+        }
     }
     let bytes = match std::fs::read(&cand.path) {
         Ok(b) => b,
-        Err(e) => return ParsedFile { cand, text: String::new(), content: Content::NotIac, io_error: Some(format!("cannot read: {e}")) },
+        Err(e) => {
+            return ParsedFile {
+                cand,
+                text: String::new(),
+                content: Content::NotIac,
+                io_error: Some(format!("cannot read: {e}")),
+            }
+        }
     };
     let text = match decode(bytes) {
         Ok(t) => t,
@@ -144,17 +190,24 @@ fn parse_file(cand: Candidate, limits: &Limits) -> ParsedFile {
         },
         FileKind::Yaml | FileKind::Json => classify_documents(&cand, &text, limits),
     };
-    ParsedFile { cand, text, content, io_error: None }
+    ParsedFile {
+        cand,
+        text,
+        content,
+        io_error: None,
+    }
 }
 
 /// A cheap prescan, then a parse: CloudFormation, Kubernetes, or not IaC.
 fn classify_documents(cand: &Candidate, text: &str, limits: &Limits) -> Content {
-    let maybe_cfn = text.contains("AWSTemplateFormatVersion") || (text.contains("Resources") && text.contains("AWS::"));
+    let maybe_cfn = text.contains("AWSTemplateFormatVersion")
+        || (text.contains("Resources") && text.contains("AWS::"));
     let maybe_k8s = text.contains("apiVersion") && text.contains("kind");
     if !maybe_cfn && !maybe_k8s {
         return Content::NotIac;
     }
-    let is_json = cand.kind == FileKind::Json || (cand.display.ends_with(".template") && text.trim_start().starts_with('{'));
+    let is_json = cand.kind == FileKind::Json
+        || (cand.display.ends_with(".template") && text.trim_start().starts_with('{'));
     let docs = if is_json {
         parse::json::parse(text, limits).map(|n| vec![n])
     } else {
@@ -164,7 +217,9 @@ fn classify_documents(cand: &Candidate, text: &str, limits: &Limits) -> Content 
         Ok(d) => d,
         Err(e) => {
             if looks_templated(text) {
-                return Content::Skipped("template syntax (`{{ }}`/`{% %}`), not plain YAML/JSON; skipped".into());
+                return Content::Skipped(
+                    "template syntax (`{{ }}`/`{% %}`), not plain YAML/JSON; skipped".into(),
+                );
             }
             if is_json && (text.contains("//") || text.contains("/*")) && !maybe_cfn {
                 return Content::Skipped("JSON with comments; skipped".into());
@@ -193,11 +248,17 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
     let excludes = match scope::exclude_set(&opts.excludes) {
         Ok(g) => g,
         Err(e) => {
-            result.errors.push(format!("invalid --exclude pattern: {e}"));
+            result
+                .errors
+                .push(format!("invalid --exclude pattern: {e}"));
             return result;
         }
     };
-    let paths = if opts.paths.is_empty() { vec![PathBuf::from(".")] } else { opts.paths.clone() };
+    let paths = if opts.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        opts.paths.clone()
+    };
     let (mut cands, notes) = scope::discover(&paths, &excludes, root, cwd);
     for n in notes {
         if n.message.starts_with("cannot read") {
@@ -209,32 +270,52 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
     if !wants(&opts.frameworks, Framework::Terraform) {
         cands.retain(|c| matches!(c.kind, FileKind::Yaml | FileKind::Json));
     }
-    if !wants(&opts.frameworks, Framework::Kubernetes) && !wants(&opts.frameworks, Framework::CloudFormation) {
+    if !wants(&opts.frameworks, Framework::Kubernetes)
+        && !wants(&opts.frameworks, Framework::CloudFormation)
+    {
         cands.retain(|c| !matches!(c.kind, FileKind::Yaml | FileKind::Json));
     }
     let mut var_file_cands = Vec::new();
     for vf in &opts.var_files {
-        let kind = if vf.to_string_lossy().ends_with(".json") { FileKind::TfvarsJson } else { FileKind::Tfvars };
-        var_file_cands.push(Candidate { path: vf.clone(), display: scope::display_path(vf, root, cwd), kind });
+        let kind = if vf.to_string_lossy().ends_with(".json") {
+            FileKind::TfvarsJson
+        } else {
+            FileKind::Tfvars
+        };
+        var_file_cands.push(Candidate {
+            path: vf.clone(),
+            display: scope::display_path(vf, root, cwd),
+            kind,
+        });
     }
 
     // Parse every file in parallel (collect first: rayon never runs inside the walker).
     let limits = &opts.limits;
-    let parsed: Vec<ParsedFile> = cands.into_par_iter().map(|c| parse_file(c, limits)).collect();
-    let var_files: Vec<ParsedFile> = var_file_cands.into_iter().map(|c| parse_file(c, limits)).collect();
+    let parsed: Vec<ParsedFile> = cands
+        .into_par_iter()
+        .map(|c| parse_file(c, limits))
+        .collect();
+    let var_files: Vec<ParsedFile> = var_file_cands
+        .into_iter()
+        .map(|c| parse_file(c, limits))
+        .collect();
 
     let mut sources: Vec<Source> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut resources: Vec<Resource> = Vec::new();
     // Terraform modules: directory → (tf files, tfvars).
-    let mut modules: BTreeMap<PathBuf, (Vec<(usize, Vec<HclBlock>)>, Vec<(String, Node)>)> = BTreeMap::new();
+    let mut modules: BTreeMap<PathBuf, ModuleFiles> = BTreeMap::new();
     let mut group = 0usize;
 
     for vf in &var_files {
         if let Some(e) = &vf.io_error {
-            result.errors.push(format!("--var-file {}: {e}", vf.cand.display));
+            result
+                .errors
+                .push(format!("--var-file {}: {e}", vf.cand.display));
         } else if let Content::Failed(e) = &vf.content {
-            result.errors.push(format!("--var-file {}: {}", vf.cand.display, e.message));
+            result
+                .errors
+                .push(format!("--var-file {}: {}", vf.cand.display, e.message));
         }
     }
 
@@ -260,12 +341,27 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
         let mut counted = true;
         match pf.content {
             Content::Terraform(blocks) => {
-                let dir = pf.cand.path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let dir = pf
+                    .cand
+                    .path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
                 modules.entry(dir).or_default().0.push((file, blocks));
             }
             Content::Tfvars(attrs) => {
-                let name = pf.cand.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-                let dir = pf.cand.path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let name = pf
+                    .cand
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                let dir = pf
+                    .cand
+                    .path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
                 modules.entry(dir).or_default().1.push((name, attrs));
             }
             Content::Kubernetes(docs) => {
@@ -283,7 +379,10 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
                 counted = false;
             }
             Content::Skipped(msg) => {
-                result.notes.push(Note { path: pf.cand.display.clone(), message: msg });
+                result.notes.push(Note {
+                    path: pf.cand.display.clone(),
+                    message: msg,
+                });
                 counted = false;
             }
             Content::Failed(e) => {
@@ -293,24 +392,43 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
         if counted {
             result.summary.files_scanned += 1;
         }
-        sources.push(Source { path: pf.cand.display, text: pf.text, lines, framework });
+        sources.push(Source {
+            path: pf.cand.display,
+            text: pf.text,
+            lines,
+            framework,
+        });
     }
 
     // Terraform: one module per directory; tfvars in Terraform's order, then --var-file.
     for (_dir, (files, mut tfvars)) in modules {
         group += 1;
-        tfvars.sort_by_key(|(name, _)| (name != "terraform.tfvars" && name != "terraform.tfvars.json", name.clone()));
+        tfvars.sort_by_key(|(name, _)| {
+            (
+                name != "terraform.tfvars" && name != "terraform.tfvars.json",
+                name.clone(),
+            )
+        });
         let auto: Vec<&Node> = tfvars
             .iter()
-            .filter(|(n, _)| n.starts_with("terraform.tfvars") || n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+            .filter(|(n, _)| {
+                n.starts_with("terraform.tfvars")
+                    || n.ends_with(".auto.tfvars")
+                    || n.ends_with(".auto.tfvars.json")
+            })
             .map(|(_, v)| v)
             .chain(var_files.iter().filter_map(|v| match &v.content {
                 Content::Tfvars(n) => Some(n),
                 _ => None,
             }))
             .collect();
-        let mfiles: Vec<terraform::ModuleFile> =
-            files.iter().map(|(f, b)| terraform::ModuleFile { file: *f, blocks: b }).collect();
+        let mfiles: Vec<terraform::ModuleFile> = files
+            .iter()
+            .map(|(f, b)| terraform::ModuleFile {
+                file: *f,
+                blocks: b,
+            })
+            .collect();
         let ctx = terraform::ModuleContext::build(&mfiles, &auto);
         resources.extend(terraform::module_resources(&mfiles, &ctx, group));
     }
@@ -331,7 +449,10 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
                         out.push(Finding {
                             check_id: check.id.clone(),
                             severity: Severity::Info,
-                            message: format!("{}: not decided, a value is unknown ({why})", check.id),
+                            message: format!(
+                                "{}: not decided, a value is unknown ({why})",
+                                check.id
+                            ),
                             file: r.file,
                             span,
                             label: format!("unknown: {why}"),
@@ -342,11 +463,12 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
                         });
                     }
                     for m in rr.marks {
-                        let secondary = if m.span != r.anchor && r.framework != Framework::Kubernetes {
-                            vec![(r.anchor, "in this resource".to_string())]
-                        } else {
-                            vec![]
-                        };
+                        let secondary =
+                            if m.span != r.anchor && r.framework != Framework::Kubernetes {
+                                vec![(r.anchor, "in this resource".to_string())]
+                            } else {
+                                vec![]
+                            };
                         out.push(Finding {
                             check_id: check.id.clone(),
                             severity: check.severity,
@@ -367,9 +489,31 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
         .collect();
     findings.extend(evaluated.into_iter().flatten());
     findings.sort_by(|a, b| {
-        (&sources[a.file].path, a.span.start, &a.check_id, a.span.end).cmp(&(&sources[b.file].path, b.span.start, &b.check_id, b.span.end))
+        (&sources[a.file].path, a.span.start, &a.check_id, a.span.end).cmp(&(
+            &sources[b.file].path,
+            b.span.start,
+            &b.check_id,
+            b.span.end,
+        ))
     });
-    findings.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.check_id == b.check_id && a.kind == b.kind);
+    // Several rules of one check failing at one place are one finding, with every reason.
+    let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        if let Some(last) = merged.last_mut() {
+            if last.file == f.file
+                && last.span == f.span
+                && last.check_id == f.check_id
+                && last.kind == f.kind
+            {
+                if !last.label.contains(&f.label) {
+                    last.label = format!("{}; {}", last.label, f.label);
+                }
+                continue;
+            }
+        }
+        merged.push(f);
+    }
+    let findings = merged;
     result.sources = sources;
     result.findings = findings;
     result

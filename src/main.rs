@@ -22,11 +22,15 @@ const STACK_SIZE: usize = 64 * 1024 * 1024;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _ = rayon::ThreadPoolBuilder::new().stack_size(STACK_SIZE).build_global();
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .build_global();
     let color_allowed = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args, color_allowed),
-        Command::Checks { command: ChecksCommand::List { format } } => list_checks(&format),
+        Command::Scan(args) => run_scan(*args, color_allowed),
+        Command::Checks {
+            command: ChecksCommand::List { format },
+        } => list_checks(&format),
         Command::Explain { id } => explain_check(&id),
         Command::Test { dirs } => run_tests(dirs),
     };
@@ -41,7 +45,13 @@ fn main() -> ExitCode {
 
 fn catalog() -> Result<Catalog> {
     Catalog::builtin().map_err(|errs| {
-        anyhow!("invalid built-in checks:\n{}", errs.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))
+        anyhow!(
+            "invalid built-in checks:\n{}",
+            errs.iter()
+                .map(|e| format!("  {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     })
 }
 
@@ -49,22 +59,30 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
     if s == "none" {
         return Ok(None);
     }
-    Severity::parse(s).map(Some).ok_or_else(|| anyhow!("invalid --fail-on `{s}` (critical, high, medium, low, info, none)"))
+    Severity::parse(s)
+        .map(Some)
+        .ok_or_else(|| anyhow!("invalid --fail-on `{s}` (critical, high, medium, low, info, none)"))
 }
 
 fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
     let start = Instant::now();
-    let format = Format::parse(&args.format).ok_or_else(|| anyhow!("unknown --format `{}` (human, json, sarif)", args.format))?;
+    let format = Format::parse(&args.format)
+        .ok_or_else(|| anyhow!("unknown --format `{}` (human, json, sarif)", args.format))?;
     let fail_on = parse_fail_on(&args.fail_on)?;
     let mut reports = Vec::new();
     for r in &args.reports {
-        let (f, p) = r.split_once('=').ok_or_else(|| anyhow!("--report takes FORMAT=PATH, got `{r}`"))?;
-        let f = Format::parse(f).ok_or_else(|| anyhow!("unknown report format `{f}` (human, json, sarif)"))?;
+        let (f, p) = r
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--report takes FORMAT=PATH, got `{r}`"))?;
+        let f = Format::parse(f)
+            .ok_or_else(|| anyhow!("unknown report format `{f}` (human, json, sarif)"))?;
         reports.push((f, PathBuf::from(p)));
     }
     let mut frameworks = Vec::new();
     for f in &args.frameworks {
-        frameworks.push(Framework::parse(f).ok_or_else(|| anyhow!("unknown --framework `{f}` (terraform, kubernetes, cloudformation)"))?);
+        frameworks.push(Framework::parse(f).ok_or_else(|| {
+            anyhow!("unknown --framework `{f}` (terraform, kubernetes, cloudformation)")
+        })?);
     }
     let mut catalog = catalog()?;
     for id in args.checks.iter().chain(&args.skip_checks) {
@@ -74,7 +92,8 @@ fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
     }
     if !args.checks.is_empty() || !args.skip_checks.is_empty() {
         catalog = catalog.retain(|c| {
-            (args.checks.is_empty() || args.checks.contains(&c.id)) && !args.skip_checks.contains(&c.id)
+            (args.checks.is_empty() || args.checks.contains(&c.id))
+                && !args.skip_checks.contains(&c.id)
         });
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -96,7 +115,13 @@ fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
     }
     let elapsed_ms = start.elapsed().as_millis();
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let input = ReportInput { result: &result, catalog: &catalog, fail_on, color: color_allowed && to_terminal, elapsed_ms };
+    let input = ReportInput {
+        result: &result,
+        catalog: &catalog,
+        fail_on,
+        color: color_allowed && to_terminal,
+        elapsed_ms,
+    };
     let main_out = report::render(format, &input);
     let mut io_failed = false;
     match &args.output {
@@ -108,12 +133,19 @@ fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
         }
         None => {
             let mut out = std::io::stdout().lock();
-            if out.write_all(main_out.as_bytes()).and_then(|_| out.flush()).is_err() {
+            if out
+                .write_all(main_out.as_bytes())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
                 io_failed = true;
             }
         }
     }
-    let plain = ReportInput { color: false, ..input };
+    let plain = ReportInput {
+        color: false,
+        ..input
+    };
     for (f, p) in &reports {
         if let Err(e) = std::fs::write(p, report::render(*f, &plain)) {
             eprintln!("error: cannot write {}: {e}", p.display());
@@ -156,7 +188,13 @@ fn list_checks(format: &str) -> Result<u8> {
             println!("{:w$}  {:8}  {:34}  TITLE", "ID", "SEVERITY", "FRAMEWORKS");
             for c in &catalog.checks {
                 let fws: Vec<&str> = c.frameworks().iter().map(|f| f.as_str()).collect();
-                println!("{:w$}  {:8}  {:34}  {}", c.id, c.severity.as_str(), fws.join(","), c.title);
+                println!(
+                    "{:w$}  {:8}  {:34}  {}",
+                    c.id,
+                    c.severity.as_str(),
+                    fws.join(","),
+                    c.title
+                );
             }
             println!("{} checks", catalog.checks.len());
         }
@@ -167,15 +205,20 @@ fn list_checks(format: &str) -> Result<u8> {
 
 fn explain_check(id: &str) -> Result<u8> {
     let catalog = catalog()?;
-    let check = catalog.get(id).ok_or_else(|| anyhow!("unknown check id `{id}` (see `guardrail checks list`)"))?;
-    let root = std::env::current_dir().ok();
-    print!("{}", explain::explain(check, root.as_deref()));
+    let check = catalog
+        .get(id)
+        .ok_or_else(|| anyhow!("unknown check id `{id}` (see `guardrail checks list`)"))?;
+    print!("{}", explain::explain(check));
     Ok(0)
 }
 
 fn run_tests(dirs: Vec<PathBuf>) -> Result<u8> {
     let catalog = catalog()?;
-    let dirs = if dirs.is_empty() { vec![PathBuf::from("fixtures")] } else { dirs };
+    let dirs = if dirs.is_empty() {
+        vec![PathBuf::from("fixtures")]
+    } else {
+        dirs
+    };
     let cwd = std::env::current_dir()?;
     let root = guardrail::scope::report_root(&cwd);
     let mut passed = 0;

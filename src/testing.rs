@@ -32,7 +32,9 @@ pub struct DirReport {
 pub fn parse_expect_comments(file: &str, text: &str) -> Vec<Expectation> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let Some(pos) = line.find("expect:") else { continue };
+        let Some(pos) = line.find("expect:") else {
+            continue;
+        };
         let before = line[..pos].trim_end();
         if !(before.ends_with('#') || before.ends_with("//")) {
             continue;
@@ -45,7 +47,12 @@ pub fn parse_expect_comments(file: &str, text: &str) -> Vec<Expectation> {
                 Some((c, col)) => (c, col.parse().ok()),
                 None => (tok, None),
             };
-            out.push(Expectation { file: file.to_string(), line: i + 1, column, check: check.to_string() });
+            out.push(Expectation {
+                file: file.to_string(),
+                line: i + 1,
+                column,
+                check: check.to_string(),
+            });
         }
     }
     out
@@ -63,13 +70,20 @@ pub fn parse_sidecar(file: &str, text: &str) -> Vec<Expectation> {
                 Some((l, c)) => (l.parse().ok()?, c.parse().ok()),
                 None => (pos.parse().ok()?, None),
             };
-            Some(Expectation { file: file.to_string(), line, column, check })
+            Some(Expectation {
+                file: file.to_string(),
+                line,
+                column,
+                check,
+            })
         })
         .collect()
 }
 
 fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     paths.sort();
     for p in paths {
@@ -82,14 +96,32 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Runs one check's fixture directory.
-pub fn run_check_dir(dir: &Path, check_id: &str, catalog: &Catalog, cwd: &Path, root: &Path) -> DirReport {
-    let mut rep = DirReport { check: check_id.to_string(), ..Default::default() };
+pub fn run_check_dir(
+    dir: &Path,
+    check_id: &str,
+    catalog: &Catalog,
+    cwd: &Path,
+    root: &Path,
+) -> DirReport {
+    let mut rep = DirReport {
+        check: check_id.to_string(),
+        ..Default::default()
+    };
     let Some(check) = catalog.get(check_id).cloned() else {
-        rep.problems.push(format!("{}: no check with id `{check_id}`", dir.display()));
+        rep.problems
+            .push(format!("{}: no check with id `{check_id}`", dir.display()));
         return rep;
     };
     let only = Catalog::new(vec![check.clone()]);
-    let result = scan(&ScanOptions { paths: vec![dir.to_path_buf()], ..Default::default() }, &only, cwd, root);
+    let result = scan(
+        &ScanOptions {
+            paths: vec![dir.to_path_buf()],
+            ..Default::default()
+        },
+        &only,
+        cwd,
+        root,
+    );
     for e in &result.errors {
         rep.problems.push(e.clone());
     }
@@ -98,7 +130,10 @@ pub fn run_check_dir(dir: &Path, check_id: &str, catalog: &Catalog, cwd: &Path, 
     let mut expected: Vec<Expectation> = Vec::new();
     let mut coverage: BTreeSet<(Framework, bool)> = BTreeSet::new();
     for f in &files {
-        let name = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         if name.ends_with(".expect") {
             continue;
         }
@@ -108,30 +143,41 @@ pub fn run_check_dir(dir: &Path, check_id: &str, catalog: &Catalog, cwd: &Path, 
         let Some(src) = result.sources.iter().find(|s| s.path == display) else {
             if is_fail || is_pass {
                 if let Some(n) = result.notes.iter().find(|n| n.path == display) {
-                    rep.problems.push(format!("{display}: not scanned: {}", n.message));
+                    rep.problems
+                        .push(format!("{display}: not scanned: {}", n.message));
                 } else if crate::scope::classify(&name).is_some() {
-                    rep.problems.push(format!("{display}: not recognised as Terraform, Kubernetes or CloudFormation"));
+                    rep.problems.push(format!(
+                        "{display}: not recognised as Terraform, Kubernetes or CloudFormation"
+                    ));
                 }
             }
             continue;
         };
         let Some(fw) = src.framework else {
             if is_fail || is_pass {
-                rep.problems.push(format!("{display}: not recognised as Terraform, Kubernetes or CloudFormation"));
+                rep.problems.push(format!(
+                    "{display}: not recognised as Terraform, Kubernetes or CloudFormation"
+                ));
             }
             continue;
         };
         let mut exp = if name.ends_with(".json") {
             let sidecar = f.with_file_name(format!("{name}.expect"));
-            std::fs::read_to_string(&sidecar).map(|t| parse_sidecar(&display, &t)).unwrap_or_default()
+            std::fs::read_to_string(&sidecar)
+                .map(|t| parse_sidecar(&display, &t))
+                .unwrap_or_default()
         } else {
             parse_expect_comments(&display, &src.text)
         };
         if is_pass && !exp.is_empty() {
-            rep.problems.push(format!("{display}: a pass file must not carry expectations"));
+            rep.problems.push(format!(
+                "{display}: a pass file must not carry expectations"
+            ));
         }
         if is_fail && exp.is_empty() && !name.ends_with(".tfvars") {
-            rep.problems.push(format!("{display}: a fail file needs at least one `expect:`"));
+            rep.problems.push(format!(
+                "{display}: a fail file needs at least one `expect:`"
+            ));
         }
         if is_fail || is_pass {
             coverage.insert((fw, is_fail));
@@ -141,17 +187,29 @@ pub fn run_check_dir(dir: &Path, check_id: &str, catalog: &Catalog, cwd: &Path, 
     for fw in check.frameworks() {
         for (fail, word) in [(true, "fail"), (false, "pass")] {
             if !coverage.contains(&(fw, fail)) {
-                rep.problems.push(format!("{}: no {word} fixture for {}", dir.display(), fw.as_str()));
+                rep.problems.push(format!(
+                    "{}: no {word} fixture for {}",
+                    dir.display(),
+                    fw.as_str()
+                ));
             }
         }
     }
     let mut matched = vec![false; expected.len()];
-    for f in result.findings.iter().filter(|f| f.kind != FindingKind::Unknown) {
+    for f in result
+        .findings
+        .iter()
+        .filter(|f| f.kind != FindingKind::Unknown)
+    {
         rep.findings += 1;
         let src = &result.sources[f.file];
         let (line, col) = src.position(f.span.start);
         let hit = expected.iter().enumerate().position(|(i, e)| {
-            !matched[i] && e.file == src.path && e.line == line && e.check == f.check_id && e.column.is_none_or(|c| c == col)
+            !matched[i]
+                && e.file == src.path
+                && e.line == line
+                && e.check == f.check_id
+                && e.column.is_none_or(|c| c == col)
         });
         match hit {
             Some(i) => matched[i] = true,
@@ -164,7 +222,10 @@ pub fn run_check_dir(dir: &Path, check_id: &str, catalog: &Catalog, cwd: &Path, 
     for (i, e) in expected.iter().enumerate() {
         if !matched[i] {
             let col = e.column.map(|c| format!("@{c}")).unwrap_or_default();
-            rep.problems.push(format!("{}:{}: missing finding {}{col}", e.file, e.line, e.check));
+            rep.problems.push(format!(
+                "{}:{}: missing finding {}{col}",
+                e.file, e.line, e.check
+            ));
         }
     }
     rep
@@ -173,16 +234,26 @@ pub fn run_check_dir(dir: &Path, check_id: &str, catalog: &Catalog, cwd: &Path, 
 /// Finds fixture directories: `dir` itself when it is named after a check, else its
 /// sub-directories that are.
 pub fn fixture_dirs(dir: &Path, catalog: &Catalog) -> Vec<(PathBuf, String)> {
-    let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     if catalog.get(&name).is_some() {
         return vec![(dir.to_path_buf(), name)];
     }
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
         paths.sort();
         for p in paths {
-            let n = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let n = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             out.push((p, n));
         }
     }

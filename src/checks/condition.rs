@@ -69,7 +69,11 @@ impl Op {
     pub fn is_negative(&self) -> bool {
         matches!(
             self,
-            Op::NotEquals(_) | Op::NotIn(_) | Op::NotMatches(_) | Op::NotContains(_) | Op::WorldOpen(false)
+            Op::NotEquals(_)
+                | Op::NotIn(_)
+                | Op::NotMatches(_)
+                | Op::NotContains(_)
+                | Op::WorldOpen(false)
         )
     }
 }
@@ -80,12 +84,34 @@ pub enum Cond {
     All(Vec<Cond>),
     Any(Vec<Cond>),
     Not(Box<Cond>),
-    Every { path: Path, cond: Box<Cond> },
-    Some { path: Path, cond: Box<Cond> },
-    Attr { path: Path, op: Op, ignore_case: bool },
-    Ports { from: Path, to: Path, port: u32 },
-    ReferencedBy { types: Vec<String>, attribute: Option<Path>, where_: Option<Box<Cond>> },
-    References { types: Vec<String>, attribute: Option<Path>, where_: Option<Box<Cond>> },
+    Every {
+        path: Path,
+        cond: Box<Cond>,
+    },
+    Some {
+        path: Path,
+        cond: Box<Cond>,
+    },
+    Attr {
+        path: Path,
+        op: Op,
+        ignore_case: bool,
+    },
+    Ports {
+        from: Path,
+        to: Path,
+        port: u32,
+    },
+    ReferencedBy {
+        types: Vec<String>,
+        attribute: Option<Path>,
+        where_: Option<Box<Cond>>,
+    },
+    References {
+        types: Vec<String>,
+        attribute: Option<Path>,
+        where_: Option<Box<Cond>>,
+    },
 }
 
 /// Parses a path; `framework` decides nothing yet but keeps the door open for per-language
@@ -96,9 +122,17 @@ pub fn parse_path(text: &str, _framework: Option<Framework>) -> Result<Path, Str
     if rest.is_empty() {
         return Err("empty path".into());
     }
-    for (prefix, r) in [("$pod", PathRoot::Pod), ("$object", PathRoot::Object), ("$list", PathRoot::List)] {
+    for (prefix, r) in [
+        ("$pod", PathRoot::Pod),
+        ("$object", PathRoot::Object),
+        ("$list", PathRoot::List),
+    ] {
         if rest == prefix {
-            return Ok(Path { root: r, segments: vec![], text: text.to_string() });
+            return Ok(Path {
+                root: r,
+                segments: vec![],
+                text: text.to_string(),
+            });
         }
         if let Some(after) = rest.strip_prefix(prefix).and_then(|a| a.strip_prefix('.')) {
             root = r;
@@ -107,14 +141,16 @@ pub fn parse_path(text: &str, _framework: Option<Framework>) -> Result<Path, Str
         }
     }
     if root == PathRoot::Current && rest.starts_with('$') {
-        return Err(format!("unknown path root in `{text}` (use `$pod.`, `$object.` or `$list`)"));
+        return Err(format!(
+            "unknown path root in `{text}` (use `$pod.`, `$object.` or `$list`)"
+        ));
     }
     let mut segments = Vec::new();
-    let mut chars = rest.chars().peekable();
+    let chars = rest.chars();
     let mut cur = String::new();
     let mut quoted = false;
     let mut was_quoted = false;
-    while let Some(c) = chars.next() {
+    for c in chars {
         match c {
             '"' if cur.is_empty() && !quoted => {
                 quoted = true;
@@ -132,12 +168,20 @@ pub fn parse_path(text: &str, _framework: Option<Framework>) -> Result<Path, Str
         return Err(format!("unterminated quote in path `{text}`"));
     }
     segments.push(segment(cur, was_quoted, text)?);
-    Ok(Path { root, segments, text: text.to_string() })
+    Ok(Path {
+        root,
+        segments,
+        text: text.to_string(),
+    })
 }
 
 fn segment(s: String, quoted: bool, text: &str) -> Result<Segment, String> {
     if s.is_empty() {
         return Err(format!("empty segment in path `{text}`"));
     }
-    Ok(if s == "*" && !quoted { Segment::Any } else { Segment::Key(s) })
+    Ok(if s == "*" && !quoted {
+        Segment::Any
+    } else {
+        Segment::Key(s)
+    })
 }

@@ -44,15 +44,32 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     fn for_resource(index: &'a ResourceIndex, r: &'a Resource) -> Ctx<'a> {
-        Ctx { index, resource: r, object: &r.body, pod: r.pod_spec.as_ref(), list: None, anchor: r.anchor, key: String::new() }
+        Ctx {
+            index,
+            resource: r,
+            object: &r.body,
+            pod: r.pod_spec.as_ref(),
+            list: None,
+            anchor: r.anchor,
+            key: String::new(),
+        }
     }
     fn missing(&self, what: &str) -> Mark {
-        Mark { span: self.anchor, label: format!("`{what}` is not set"), key: self.key.clone() }
+        Mark {
+            span: self.anchor,
+            label: format!("`{what}` is not set"),
+            key: self.key.clone(),
+        }
     }
 }
 
 /// Runs every rule that applies to a resource.
-pub fn evaluate_resource(catalog: &Catalog, index: &ResourceIndex, r: &Resource, show_unknown: bool) -> Vec<RuleResult> {
+pub fn evaluate_resource(
+    catalog: &Catalog,
+    index: &ResourceIndex,
+    r: &Resource,
+    show_unknown: bool,
+) -> Vec<RuleResult> {
     let mut out = Vec::new();
     for (ci, ri) in catalog.rules_for(r.framework, &r.rtype) {
         let rule = &catalog.checks[ci].rules[ri];
@@ -68,14 +85,18 @@ pub fn evaluate_resource(catalog: &Catalog, index: &ResourceIndex, r: &Resource,
             Scope::Container => {
                 if let Some(pod) = r.pod_spec.as_ref() {
                     for list in ["containers", "initContainers", "ephemeralContainers"] {
-                        let Some(items) = pod.get(list).and_then(|l| l.as_list()) else { continue };
+                        let Some(items) = pod.get(list).and_then(|l| l.as_list()) else {
+                            continue;
+                        };
                         for c in items {
                             if !matches!(c.value, Value::Map(_)) {
                                 continue;
                             }
                             let name = c.get("name");
                             let anchor = name.map(|n| n.span).unwrap_or(c.span);
-                            let label = name.and_then(|n| n.scalar_text()).unwrap_or_else(|| "?".into());
+                            let label = name
+                                .and_then(|n| n.scalar_text())
+                                .unwrap_or_else(|| "?".into());
                             let ctx = Ctx {
                                 list: Some(Node::new(Value::String(list.to_string()), anchor)),
                                 anchor,
@@ -107,11 +128,19 @@ pub fn evaluate_resource(catalog: &Catalog, index: &ResourceIndex, r: &Resource,
                         }
                     }
                     if !kept.is_empty() {
-                        out.push(RuleResult { check: ci, marks: kept, unknown: None });
+                        out.push(RuleResult {
+                            check: ci,
+                            marks: kept,
+                            unknown: None,
+                        });
                     }
                 }
                 Outcome::Unknown(why) if show_unknown => {
-                    out.push(RuleResult { check: ci, marks: vec![], unknown: Some((ctx.anchor, why)) });
+                    out.push(RuleResult {
+                        check: ci,
+                        marks: vec![],
+                        unknown: Some((ctx.anchor, why)),
+                    });
                 }
                 _ => {}
             }
@@ -145,7 +174,12 @@ fn resolve<'n>(path: &Path, base: &'n Node, ctx: &'n Ctx) -> Resolved<'n> {
             for e in expanded {
                 match &e.value {
                     Value::Map(entries) => match seg {
-                        Segment::Key(k) => next.extend(entries.iter().filter(|(key, _)| &key.name == k).map(|(_, v)| v)),
+                        Segment::Key(k) => next.extend(
+                            entries
+                                .iter()
+                                .filter(|(key, _)| &key.name == k)
+                                .map(|(_, v)| v),
+                        ),
                         Segment::Any => next.extend(entries.iter().map(|(_, v)| v)),
                     },
                     Value::Unknown(u) => unknown = Some(u.text.clone()),
@@ -162,7 +196,10 @@ fn resolve<'n>(path: &Path, base: &'n Node, ctx: &'n Ctx) -> Resolved<'n> {
             unknown.get_or_insert_with(|| u.text.clone());
         }
     }
-    Resolved { nodes: cur, unknown }
+    Resolved {
+        nodes: cur,
+        unknown,
+    }
 }
 
 fn display(n: &Node) -> String {
@@ -224,7 +261,9 @@ fn positive(op: &Op, item: &Node, from_list: bool, ignore_case: bool) -> Option<
     Some(match op {
         Op::Exists(_) => true,
         Op::Equals(l) | Op::NotEquals(l) => text.is_some_and(|t| lit_eq(&t, l, ignore_case)),
-        Op::In(ls) | Op::NotIn(ls) => text.is_some_and(|t| ls.iter().any(|l| lit_eq(&t, l, ignore_case))),
+        Op::In(ls) | Op::NotIn(ls) => {
+            text.is_some_and(|t| ls.iter().any(|l| lit_eq(&t, l, ignore_case)))
+        }
         Op::Matches(r) | Op::NotMatches(r) => text.is_some_and(|t| r.is_match(&t)),
         Op::Contains(l) | Op::NotContains(l) => match text {
             Some(t) if from_list => lit_eq(&t, l, ignore_case),
@@ -255,23 +294,47 @@ fn positive(op: &Op, item: &Node, from_list: bool, ignore_case: bool) -> Option<
 
 fn item_mark(path: &Path, item: &Node, from_list: bool, idx: usize, ctx: &Ctx) -> Mark {
     let (label, key) = if from_list {
-        (format!("`{}` contains {}", path.text, display(item)), format!("{}[{idx}]", path.text))
+        (
+            format!("`{}` contains {}", path.text, display(item)),
+            format!("{}[{idx}]", path.text),
+        )
     } else {
-        (format!("`{}` is {}", path.text, display(item)), path.text.clone())
+        (
+            format!("`{}` is {}", path.text, display(item)),
+            path.text.clone(),
+        )
     };
-    let key = if ctx.key.is_empty() { key } else { format!("{}.{key}", ctx.key) };
-    Mark { span: item.span, label, key }
+    let key = if ctx.key.is_empty() {
+        key
+    } else {
+        format!("{}.{key}", ctx.key)
+    };
+    Mark {
+        span: item.span,
+        label,
+        key,
+    }
 }
 
 fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) -> Outcome {
     let r = resolve(path, base, ctx);
     if let Op::Exists(want) = op {
         let present = !r.nodes.is_empty();
-        let marks: Vec<Mark> = r.nodes.iter().map(|n| item_mark(path, n, false, 0, ctx)).collect();
+        let marks: Vec<Mark> = r
+            .nodes
+            .iter()
+            .map(|n| item_mark(path, n, false, 0, ctx))
+            .collect();
         return match (present, want, &r.unknown) {
             (true, true, _) => Outcome::True(marks),
             (true, false, _) => Outcome::False(
-                marks.into_iter().map(|m| Mark { label: format!("`{}` is set", path.text), ..m }).collect(),
+                marks
+                    .into_iter()
+                    .map(|m| Mark {
+                        label: format!("`{}` is set", path.text),
+                        ..m
+                    })
+                    .collect(),
             ),
             (false, _, Some(u)) => Outcome::Unknown(u.clone()),
             (false, true, None) => Outcome::False(vec![ctx.missing(&path.text)]),
@@ -322,8 +385,15 @@ fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) ->
     } else {
         let first = r.nodes[0];
         let mark = match &first.value {
-            Value::List(_) => Mark { span: first.span, label: format!("`{}` is {}", path.text, list_display(first)), key: path.text.clone() },
-            _ => misses.into_iter().next().unwrap_or_else(|| item_mark(path, first, false, 0, ctx)),
+            Value::List(_) => Mark {
+                span: first.span,
+                label: format!("`{}` is {}", path.text, list_display(first)),
+                key: path.text.clone(),
+            },
+            _ => misses
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| item_mark(path, first, false, 0, ctx)),
         };
         Outcome::False(vec![mark])
     }
@@ -333,7 +403,10 @@ fn list_display(n: &Node) -> String {
     match &n.value {
         Value::List(items) if items.is_empty() => "empty".into(),
         Value::List(items) if items.len() <= 4 => {
-            format!("[{}]", items.iter().map(display).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items.iter().map(display).collect::<Vec<_>>().join(", ")
+            )
         }
         _ => "a list without it".into(),
     }
@@ -361,7 +434,11 @@ fn eval_ports(from: &Path, to: &Path, port: u32, base: &Node, ctx: &Ctx) -> Outc
         format_number(b),
         if inc { "include" } else { "do not include" }
     );
-    let m = Mark { span: fnode.span, label, key: ctx.key.clone() };
+    let m = Mark {
+        span: fnode.span,
+        label,
+        key: ctx.key.clone(),
+    };
     if inc {
         Outcome::True(vec![m])
     } else {
@@ -372,12 +449,20 @@ fn eval_ports(from: &Path, to: &Path, port: u32, base: &Node, ctx: &Ctx) -> Outc
 /// String values at the top level of a resource body (names a literal reference may use).
 fn literal_names(r: &Resource) -> Vec<String> {
     match &r.body.value {
-        Value::Map(m) => m.iter().filter_map(|(_, v)| v.as_str().map(String::from)).collect(),
+        Value::Map(m) => m
+            .iter()
+            .filter_map(|(_, v)| v.as_str().map(String::from))
+            .collect(),
         _ => vec![],
     }
 }
 
-fn eval_referenced_by(types: &[String], attribute: Option<&Path>, where_: Option<&Cond>, ctx: &Ctx) -> Outcome {
+fn eval_referenced_by(
+    types: &[String],
+    attribute: Option<&Path>,
+    where_: Option<&Cond>,
+    ctx: &Ctx,
+) -> Outcome {
     let me = ctx.resource;
     let names = literal_names(me);
     let mut unknown = None;
@@ -399,7 +484,10 @@ fn eval_referenced_by(types: &[String], attribute: Option<&Path>, where_: Option
                 v.collect_refs(&mut refs);
             }
             let matched = refs.iter().any(|r| r == &me.ref_name)
-                || (attribute.is_some() && values.iter().any(|v| v.as_str().is_some_and(|s| names.iter().any(|n| n == s))));
+                || (attribute.is_some()
+                    && values
+                        .iter()
+                        .any(|v| v.as_str().is_some_and(|s| names.iter().any(|n| n == s))));
             let opaque = refs.is_empty() && values.iter().any(|v| v.is_unknown());
             if !matched && !opaque {
                 continue;
@@ -410,11 +498,20 @@ fn eval_referenced_by(types: &[String], attribute: Option<&Path>, where_: Option
             };
             match (matched, ok) {
                 (true, Outcome::True(_)) => {
-                    return Outcome::True(vec![Mark { span: me.anchor, label: format!("referenced by {}", cand.address), key: ctx.key.clone() }])
+                    return Outcome::True(vec![Mark {
+                        span: me.anchor,
+                        label: format!("referenced by {}", cand.address),
+                        key: ctx.key.clone(),
+                    }])
                 }
                 (_, Outcome::False(_)) => {}
                 (_, Outcome::Unknown(u)) => unknown = Some(u),
-                (false, Outcome::True(_)) => unknown = Some(format!("{} refers to a resource guardrail cannot name", cand.address)),
+                (false, Outcome::True(_)) => {
+                    unknown = Some(format!(
+                        "{} refers to a resource guardrail cannot name",
+                        cand.address
+                    ))
+                }
             }
         }
     }
@@ -426,10 +523,20 @@ fn eval_referenced_by(types: &[String], attribute: Option<&Path>, where_: Option
         Some(_) => format!("no compliant `{what}` refers to this resource"),
         None => format!("no `{what}` refers to this resource"),
     };
-    Outcome::False(vec![Mark { span: ctx.anchor, label, key: ctx.key.clone() }])
+    Outcome::False(vec![Mark {
+        span: ctx.anchor,
+        label,
+        key: ctx.key.clone(),
+    }])
 }
 
-fn eval_references(types: &[String], attribute: Option<&Path>, where_: Option<&Cond>, base: &Node, ctx: &Ctx) -> Outcome {
+fn eval_references(
+    types: &[String],
+    attribute: Option<&Path>,
+    where_: Option<&Cond>,
+    base: &Node,
+    ctx: &Ctx,
+) -> Outcome {
     let me = ctx.resource;
     let (values, unknown_path) = match attribute {
         Some(p) => {
@@ -456,9 +563,16 @@ fn eval_references(types: &[String], attribute: Option<&Path>, where_: Option<&C
             continue;
         }
         let tctx = Ctx::for_resource(ctx.index, target);
-        match where_.map(|w| eval(w, &target.body, &tctx)).unwrap_or(Outcome::True(vec![])) {
+        match where_
+            .map(|w| eval(w, &target.body, &tctx))
+            .unwrap_or(Outcome::True(vec![]))
+        {
             Outcome::True(_) => {
-                return Outcome::True(vec![Mark { span, label: format!("refers to {}", target.address), key: ctx.key.clone() }])
+                return Outcome::True(vec![Mark {
+                    span,
+                    label: format!("refers to {}", target.address),
+                    key: ctx.key.clone(),
+                }])
             }
             Outcome::Unknown(u) => unknown = Some(u),
             Outcome::False(_) => {}
@@ -468,11 +582,19 @@ fn eval_references(types: &[String], attribute: Option<&Path>, where_: Option<&C
         return Outcome::Unknown(u);
     }
     let label = match attribute {
-        Some(p) if !values.is_empty() => format!("`{}` does not refer to a compliant `{}`", p.text, types.join("` or `")),
+        Some(p) if !values.is_empty() => format!(
+            "`{}` does not refer to a compliant `{}`",
+            p.text,
+            types.join("` or `")
+        ),
         Some(p) => format!("`{}` is not set", p.text),
         None => format!("does not refer to a compliant `{}`", types.join("` or `")),
     };
-    Outcome::False(vec![Mark { span, label, key: ctx.key.clone() }])
+    Outcome::False(vec![Mark {
+        span,
+        label,
+        key: ctx.key.clone(),
+    }])
 }
 
 fn dedup(marks: Vec<Mark>) -> Vec<Mark> {
@@ -539,10 +661,22 @@ pub fn eval(cond: &Cond, base: &Node, ctx: &Ctx) -> Outcome {
         },
         Cond::Every { path, cond } => eval_quantifier(true, path, cond, base, ctx),
         Cond::Some { path, cond } => eval_quantifier(false, path, cond, base, ctx),
-        Cond::Attr { path, op, ignore_case } => eval_attr(path, op, *ignore_case, base, ctx),
+        Cond::Attr {
+            path,
+            op,
+            ignore_case,
+        } => eval_attr(path, op, *ignore_case, base, ctx),
         Cond::Ports { from, to, port } => eval_ports(from, to, *port, base, ctx),
-        Cond::ReferencedBy { types, attribute, where_ } => eval_referenced_by(types, attribute.as_ref(), where_.as_deref(), ctx),
-        Cond::References { types, attribute, where_ } => eval_references(types, attribute.as_ref(), where_.as_deref(), base, ctx),
+        Cond::ReferencedBy {
+            types,
+            attribute,
+            where_,
+        } => eval_referenced_by(types, attribute.as_ref(), where_.as_deref(), ctx),
+        Cond::References {
+            types,
+            attribute,
+            where_,
+        } => eval_references(types, attribute.as_ref(), where_.as_deref(), base, ctx),
     }
 }
 
@@ -571,7 +705,11 @@ fn eval_quantifier(every: bool, path: &Path, cond: &Cond, base: &Node, ctx: &Ctx
             pod: ctx.pod,
             list: ctx.list.clone(),
             anchor: ctx.anchor,
-            key: if ctx.key.is_empty() { format!("{}[{i}]", path.text) } else { format!("{}.{}[{i}]", ctx.key, path.text) },
+            key: if ctx.key.is_empty() {
+                format!("{}[{i}]", path.text)
+            } else {
+                format!("{}.{}[{i}]", ctx.key, path.text)
+            },
         };
         match eval(cond, e, &ectx) {
             Outcome::True(m) => {

@@ -30,7 +30,12 @@ struct Loader<'a> {
 impl Loader<'_> {
     fn err(&mut self, span: Span, message: impl Into<String>) {
         let (line, column) = self.lines.position(self.text, span.start);
-        self.errors.push(CheckError { file: self.file.to_string(), line, column, message: message.into() });
+        self.errors.push(CheckError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        });
     }
 
     fn string(&mut self, n: &Node, what: &str) -> Option<String> {
@@ -75,7 +80,10 @@ impl Loader<'_> {
         match &n.value {
             Value::String(_) | Value::Bool(_) | Value::Number(_) => Some(Literal(n.scalar_text()?)),
             _ => {
-                self.err(n.span, format!("`{what}` takes a scalar (string, number or boolean)"));
+                self.err(
+                    n.span,
+                    format!("`{what}` takes a scalar (string, number or boolean)"),
+                );
                 None
             }
         }
@@ -113,7 +121,11 @@ impl Loader<'_> {
 
     fn regex(&mut self, n: &Node, ignore_case: bool) -> Option<regex::Regex> {
         let s = self.string(n, "matches")?;
-        match RegexBuilder::new(&s).case_insensitive(ignore_case).size_limit(REGEX_SIZE_LIMIT).build() {
+        match RegexBuilder::new(&s)
+            .case_insensitive(ignore_case)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
             Ok(r) => Some(r),
             Err(e) => {
                 self.err(n.span, format!("invalid regular expression: {e}"));
@@ -134,7 +146,10 @@ impl Loader<'_> {
         let cond = if let Some(v) = get("all").or_else(|| get("any")) {
             allowed = &["all", "any"];
             let list = match &v.value {
-                Value::List(items) => items.iter().map(|i| self.cond(i, fw)).collect::<Option<Vec<_>>>()?,
+                Value::List(items) => items
+                    .iter()
+                    .map(|i| self.cond(i, fw))
+                    .collect::<Option<Vec<_>>>()?,
                 _ => {
                     self.err(v.span, "`all`/`any` take a list of conditions");
                     return None;
@@ -156,7 +171,10 @@ impl Loader<'_> {
             allowed = &["every", "some", "assert"];
             let path = self.path(v, fw)?;
             let Some(a) = get("assert") else {
-                self.err(n.span, "`every`/`some` need an `assert` condition for each element");
+                self.err(
+                    n.span,
+                    "`every`/`some` need an `assert` condition for each element",
+                );
                 return None;
             };
             let cond = Box::new(self.cond(a, fw)?);
@@ -192,7 +210,10 @@ impl Loader<'_> {
                     "resource" | "kind" => types = self.types(val),
                     "attribute" => attribute = Some(self.path(val, fw)?),
                     "where" => where_ = Some(Box::new(self.cond(val, fw)?)),
-                    other => self.err(k.span, format!("unknown key `{other}` (expected resource, attribute, where)")),
+                    other => self.err(
+                        k.span,
+                        format!("unknown key `{other}` (expected resource, attribute, where)"),
+                    ),
                 }
             }
             if types.is_empty() {
@@ -200,9 +221,17 @@ impl Loader<'_> {
                 return None;
             }
             if keys.contains(&"referenced_by") {
-                Cond::ReferencedBy { types, attribute, where_ }
+                Cond::ReferencedBy {
+                    types,
+                    attribute,
+                    where_,
+                }
             } else {
-                Cond::References { types, attribute, where_ }
+                Cond::References {
+                    types,
+                    attribute,
+                    where_,
+                }
             }
         } else if let Some(v) = get("attribute") {
             let path = self.path(v, fw)?;
@@ -210,8 +239,10 @@ impl Loader<'_> {
                 Some(b) => self.boolean(b, "ignore_case")?,
                 None => false,
             };
-            let ops: Vec<&(crate::model::Key, Node)> =
-                m.iter().filter(|(k, _)| k.name != "attribute" && k.name != "ignore_case").collect();
+            let ops: Vec<&(crate::model::Key, Node)> = m
+                .iter()
+                .filter(|(k, _)| k.name != "attribute" && k.name != "ignore_case")
+                .collect();
             if ops.len() != 1 {
                 self.err(n.span, "an `attribute` condition takes exactly one operator (exists, equals, not_equals, in, not_in, matches, not_matches, contains, not_contains, lt, le, gt, ge, world_open, port_includes, is_true, is_false)");
                 return None;
@@ -246,7 +277,11 @@ impl Loader<'_> {
                     return None;
                 }
             };
-            return Some(Cond::Attr { path, op, ignore_case });
+            return Some(Cond::Attr {
+                path,
+                op,
+                ignore_case,
+            });
         } else {
             self.err(
                 n.span,
@@ -259,7 +294,10 @@ impl Loader<'_> {
         };
         for (k, _) in m {
             if !allowed.contains(&k.name.as_str()) {
-                self.err(k.span, format!("unexpected key `{}` in this condition", k.name));
+                self.err(
+                    k.span,
+                    format!("unexpected key `{}` in this condition", k.name),
+                );
             }
         }
         Some(cond)
@@ -274,12 +312,18 @@ impl Loader<'_> {
         let mut kind_given = false;
         for (k, v) in m {
             match (k.name.as_str(), fw) {
-                ("resource", Framework::Terraform | Framework::CloudFormation) => types = self.types(v),
+                ("resource", Framework::Terraform | Framework::CloudFormation) => {
+                    types = self.types(v)
+                }
                 ("kind", Framework::Kubernetes) => {
                     kind_given = true;
                     for t in self.strings(v, "kind") {
                         if t == "workload" {
-                            types.extend(crate::resources::kubernetes::WORKLOAD_KINDS.iter().map(|s| s.to_string()));
+                            types.extend(
+                                crate::resources::kubernetes::WORKLOAD_KINDS
+                                    .iter()
+                                    .map(|s| s.to_string()),
+                            );
                         } else {
                             types.push(t);
                         }
@@ -298,11 +342,18 @@ impl Loader<'_> {
                 }
                 ("where", _) => where_ = self.cond(v, fw),
                 ("assert", _) => assert = self.cond(v, fw),
-                (other, _) => self.err(k.span, format!("unknown key `{other}` in a {} rule", fw.as_str())),
+                (other, _) => self.err(
+                    k.span,
+                    format!("unknown key `{other}` in a {} rule", fw.as_str()),
+                ),
             }
         }
         if scope != Scope::Object && !kind_given {
-            types.extend(crate::resources::kubernetes::WORKLOAD_KINDS.iter().map(|s| s.to_string()));
+            types.extend(
+                crate::resources::kubernetes::WORKLOAD_KINDS
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
         }
         if fw != Framework::Kubernetes && types.is_empty() {
             self.err(n.span, "a rule needs `resource: [TYPES]`");
@@ -311,18 +362,39 @@ impl Loader<'_> {
             self.err(n.span, "a rule needs an `assert` condition");
             return None;
         };
-        Some(Rule { framework: fw, types, scope, where_, assert })
+        Some(Rule {
+            framework: fw,
+            types,
+            scope,
+            where_,
+            assert,
+        })
     }
 }
 
 const CHECK_KEYS: &[&str] = &[
-    "id", "title", "severity", "category", "description", "remediation", "references", "related", "message",
-    "terraform", "cloudformation", "kubernetes",
+    "id",
+    "title",
+    "severity",
+    "category",
+    "description",
+    "remediation",
+    "references",
+    "related",
+    "message",
+    "terraform",
+    "cloudformation",
+    "kubernetes",
 ];
 
 /// Compiles one check file.
 pub fn load_check(file: &str, text: &str) -> Result<Check, Vec<CheckError>> {
-    let mut l = Loader { file, text, lines: LineIndex::new(text), errors: Vec::new() };
+    let mut l = Loader {
+        file,
+        text,
+        lines: LineIndex::new(text),
+        errors: Vec::new(),
+    };
     let docs = match yaml::parse(text, &Limits::default()) {
         Ok(d) => d,
         Err(e) => {
@@ -334,11 +406,20 @@ pub fn load_check(file: &str, text: &str) -> Result<Check, Vec<CheckError>> {
         l.err(Span::new(0, 0), "empty check file");
         return Err(l.errors);
     };
-    let Some(m) = l.map(&root, "a check") else { return Err(l.errors) };
+    let Some(m) = l.map(&root, "a check") else {
+        return Err(l.errors);
+    };
     let get = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
     for (k, _) in m {
         if !CHECK_KEYS.contains(&k.name.as_str()) {
-            l.err(k.span, format!("unknown key `{}` (expected one of: {})", k.name, CHECK_KEYS.join(", ")));
+            l.err(
+                k.span,
+                format!(
+                    "unknown key `{}` (expected one of: {})",
+                    k.name,
+                    CHECK_KEYS.join(", ")
+                ),
+            );
         }
     }
     let required = |l: &mut Loader, k: &str| -> String {
@@ -355,22 +436,35 @@ pub fn load_check(file: &str, text: &str) -> Result<Check, Vec<CheckError>> {
     let sev_text = required(&mut l, "severity");
     let description = required(&mut l, "description");
     let remediation = required(&mut l, "remediation");
-    let category = get("category").and_then(|v| l.string(v, "category")).unwrap_or_default();
-    let references = get("references").map(|v| l.strings(v, "references")).unwrap_or_default();
-    let related = get("related").map(|v| l.strings(v, "related")).unwrap_or_default();
+    let category = get("category")
+        .and_then(|v| l.string(v, "category"))
+        .unwrap_or_default();
+    let references = get("references")
+        .map(|v| l.strings(v, "references"))
+        .unwrap_or_default();
+    let related = get("related")
+        .map(|v| l.strings(v, "related"))
+        .unwrap_or_default();
     let message = get("message").and_then(|v| l.string(v, "message"));
-    if !id.is_empty()
-        && !(id.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-            && !id.starts_with('-')
-            && !id.ends_with('-'))
-    {
-        l.err(get("id").map(|v| v.span).unwrap_or_default(), format!("check id `{id}` must be kebab-case (a-z, 0-9, -)"));
+    let kebab = id
+        .bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-');
+    if !id.is_empty() && !kebab {
+        l.err(
+            get("id").map(|v| v.span).unwrap_or_default(),
+            format!("check id `{id}` must be kebab-case (a-z, 0-9, -)"),
+        );
     }
     let severity = match Severity::parse(&sev_text) {
         Some(s) => s,
         None => {
             if !sev_text.is_empty() {
-                l.err(get("severity").map(|v| v.span).unwrap_or_default(), format!("unknown severity `{sev_text}` (critical, high, medium, low, info)"));
+                l.err(
+                    get("severity").map(|v| v.span).unwrap_or_default(),
+                    format!("unknown severity `{sev_text}` (critical, high, medium, low, info)"),
+                );
             }
             Severity::Info
         }
@@ -389,7 +483,10 @@ pub fn load_check(file: &str, text: &str) -> Result<Check, Vec<CheckError>> {
         }
     }
     if rules.is_empty() && l.errors.is_empty() {
-        l.err(root.span, "a check needs at least one of: terraform, cloudformation, kubernetes");
+        l.err(
+            root.span,
+            "a check needs at least one of: terraform, cloudformation, kubernetes",
+        );
     }
     if !l.errors.is_empty() {
         return Err(l.errors);

@@ -107,14 +107,20 @@ impl Catalog {
     /// Builds the dispatch index. Checks are sorted by id.
     pub fn new(mut checks: Vec<Check>) -> Catalog {
         checks.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut c = Catalog { checks, ..Default::default() };
+        let mut c = Catalog {
+            checks,
+            ..Default::default()
+        };
         for (ci, check) in c.checks.iter().enumerate() {
             for (ri, rule) in check.rules.iter().enumerate() {
                 if rule.types.is_empty() {
                     c.untyped.entry(rule.framework).or_default().push((ci, ri));
                 }
                 for t in &rule.types {
-                    c.dispatch.entry((rule.framework, t.clone())).or_default().push((ci, ri));
+                    c.dispatch
+                        .entry((rule.framework, t.clone()))
+                        .or_default()
+                        .push((ci, ri));
                 }
             }
         }
@@ -150,7 +156,11 @@ impl Catalog {
     }
 
     /// Rules that apply to a resource type.
-    pub fn rules_for(&self, framework: Framework, rtype: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    pub fn rules_for(
+        &self,
+        framework: Framework,
+        rtype: &str,
+    ) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.dispatch
             .get(&(framework, rtype.to_string()))
             .into_iter()

@@ -13,7 +13,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
     pub fn from_range(r: std::ops::Range<usize>) -> Span {
         Span::new(r.start, r.end)
@@ -78,7 +81,13 @@ impl Node {
     }
 
     pub fn unknown(text: impl Into<String>, refs: Vec<String>, span: Span) -> Node {
-        Node::new(Value::Unknown(Unknown { text: text.into(), refs }), span)
+        Node::new(
+            Value::Unknown(Unknown {
+                text: text.into(),
+                refs,
+            }),
+            span,
+        )
     }
 
     /// The entry for `key` if this node is a map.
@@ -92,7 +101,10 @@ impl Node {
     /// The key entry (key and value) for `key`.
     pub fn get_entry(&self, key: &str) -> Option<(&Key, &Node)> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v)),
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.name == key)
+                .map(|(k, v)| (k, v)),
             _ => None,
         }
     }
@@ -180,8 +192,11 @@ impl Framework {
             _ => None,
         }
     }
-    pub const ALL: [Framework; 3] =
-        [Framework::Terraform, Framework::Kubernetes, Framework::CloudFormation];
+    pub const ALL: [Framework; 3] = [
+        Framework::Terraform,
+        Framework::Kubernetes,
+        Framework::CloudFormation,
+    ];
 }
 
 /// Where a missing-attribute finding points and how the resource is named.

@@ -37,7 +37,10 @@ pub fn parse(text: &str, limits: &Limits) -> Result<(Vec<HclBlock>, Node), Parse
         match s {
             Structure::Block(b) => blocks.push(convert_block(b, text)),
             Structure::Attribute(a) => {
-                let key = Key { name: a.key.as_str().to_string(), span: span_of(&a.key) };
+                let key = Key {
+                    name: a.key.as_str().to_string(),
+                    span: span_of(&a.key),
+                };
                 attrs.push((key, convert_expr(&a.value)));
             }
         }
@@ -53,8 +56,16 @@ fn span_of<T: hcl_edit::Span>(t: &T) -> Span {
 fn convert_block(b: &Block, _text: &str) -> HclBlock {
     let span = span_of(b);
     let ident_span = span_of(&b.ident);
-    let header_end = b.labels.last().map(|l| span_of(l).end).unwrap_or(ident_span.end);
-    let start = if ident_span.is_empty() && ident_span.start == 0 { span.start } else { ident_span.start };
+    let header_end = b
+        .labels
+        .last()
+        .map(|l| span_of(l).end)
+        .unwrap_or(ident_span.end);
+    let start = if ident_span.is_empty() && ident_span.start == 0 {
+        span.start
+    } else {
+        ident_span.start
+    };
     HclBlock {
         ident: b.ident.as_str().to_string(),
         labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
@@ -72,35 +83,60 @@ pub fn convert_body(body: &Body, span: Span) -> Node {
     for s in body.iter() {
         match s {
             Structure::Attribute(a) => {
-                let key = Key { name: a.key.as_str().to_string(), span: span_of(&a.key) };
+                let key = Key {
+                    name: a.key.as_str().to_string(),
+                    span: span_of(&a.key),
+                };
                 entries.push((key, convert_expr(&a.value)));
             }
             Structure::Block(b) => {
                 let bspan = span_of(b);
                 let (name, kspan, node) = if b.ident.as_str() == "dynamic" && !b.labels.is_empty() {
                     let label = &b.labels[0];
-                    let n = Node::unknown(format!("dynamic \"{}\" block", label.as_str()), refs_in_body(&b.body), bspan);
+                    let n = Node::unknown(
+                        format!("dynamic \"{}\" block", label.as_str()),
+                        refs_in_body(&b.body),
+                        bspan,
+                    );
                     (label.as_str().to_string(), span_of(label), n)
                 } else {
                     let mut n = convert_body(&b.body, bspan);
                     if !b.labels.is_empty() {
                         // Labelled nested blocks (provisioners) keep their labels as `__labels`.
                         if let Value::Map(m) = &mut n.value {
-                            let labels = b.labels.iter().map(|l| Node::new(Value::String(l.as_str().to_string()), span_of(l))).collect();
-                            m.push((Key { name: "__labels".into(), span: bspan }, Node::new(Value::List(labels), bspan)));
+                            let labels = b
+                                .labels
+                                .iter()
+                                .map(|l| {
+                                    Node::new(Value::String(l.as_str().to_string()), span_of(l))
+                                })
+                                .collect();
+                            m.push((
+                                Key {
+                                    name: "__labels".into(),
+                                    span: bspan,
+                                },
+                                Node::new(Value::List(labels), bspan),
+                            ));
                         }
                     }
                     (b.ident.as_str().to_string(), span_of(&b.ident), n)
                 };
                 if let Some((_, existing)) = entries.iter_mut().find(|(k, _)| k.name == name) {
                     if let Value::List(items) = &mut existing.value {
-                        existing.span = Span::new(existing.span.start.min(node.span.start), existing.span.end.max(node.span.end));
+                        existing.span = Span::new(
+                            existing.span.start.min(node.span.start),
+                            existing.span.end.max(node.span.end),
+                        );
                         items.push(node);
                         continue;
                     }
                 }
                 let list_span = node.span;
-                entries.push((Key { name, span: kspan }, Node::new(Value::List(vec![node]), list_span)));
+                entries.push((
+                    Key { name, span: kspan },
+                    Node::new(Value::List(vec![node]), list_span),
+                ));
             }
         }
     }
@@ -124,10 +160,16 @@ pub fn convert_expr(e: &Expression) -> Node {
             for (k, v) in o.iter() {
                 let (name, kspan) = match k {
                     ObjectKey::Ident(i) => (i.as_str().to_string(), span_of(i)),
-                    ObjectKey::Expression(Expression::String(s)) => (s.value().to_string(), span_of(s)),
+                    ObjectKey::Expression(Expression::String(s)) => {
+                        (s.value().to_string(), span_of(s))
+                    }
                     ObjectKey::Expression(other) => {
                         // A computed key: the whole object is not statically known.
-                        return Node::unknown("object with a computed key", refs_in_expr(other), span);
+                        return Node::unknown(
+                            "object with a computed key",
+                            refs_in_expr(other),
+                            span,
+                        );
                     }
                 };
                 entries.push((Key { name, span: kspan }, convert_expr(v.expr())));
@@ -153,23 +195,36 @@ pub fn convert_expr(e: &Expression) -> Node {
                     for op in &t.operators {
                         match op.value() {
                             TraversalOperator::GetAttr(i) => path.push(i.as_str().to_string()),
-                            TraversalOperator::Index(Expression::Number(n)) => {
-                                path.push(n.value().as_f64().map(crate::model::format_number).unwrap_or_default())
+                            TraversalOperator::Index(Expression::Number(n)) => path.push(
+                                n.value()
+                                    .as_f64()
+                                    .map(crate::model::format_number)
+                                    .unwrap_or_default(),
+                            ),
+                            TraversalOperator::Index(Expression::String(s)) => {
+                                path.push(s.value().to_string())
                             }
-                            TraversalOperator::Index(Expression::String(s)) => path.push(s.value().to_string()),
                             TraversalOperator::LegacyIndex(i) => path.push(i.value().to_string()),
                             _ => return Node::unknown(expr_text(e), refs_in_expr(e), span),
                         }
                     }
                     if !path.is_empty() {
-                        return Node::new(Value::Expr(Expr::Ref { root: root.to_string(), path }), span);
+                        return Node::new(
+                            Value::Expr(Expr::Ref {
+                                root: root.to_string(),
+                                path,
+                            }),
+                            span,
+                        );
                     }
                 }
             }
             Node::unknown(expr_text(e), refs_in_expr(e), span)
         }
         Expression::UnaryOp(u) => {
-            if let (hcl_edit::expr::UnaryOperator::Neg, Expression::Number(n)) = (u.operator.value(), &u.expr) {
+            if let (hcl_edit::expr::UnaryOperator::Neg, Expression::Number(n)) =
+                (u.operator.value(), &u.expr)
+            {
                 if let Some(f) = n.value().as_f64() {
                     return Node::new(Value::Number(-f), span);
                 }
@@ -184,9 +239,13 @@ fn convert_template(t: &Template, span: Span, e: &Expression) -> Node {
     let mut parts = Vec::new();
     for el in t.iter() {
         match el {
-            Element::Literal(l) => parts.push(Node::new(Value::String(l.value().to_string()), span_of(l))),
+            Element::Literal(l) => {
+                parts.push(Node::new(Value::String(l.value().to_string()), span_of(l)))
+            }
             Element::Interpolation(i) => parts.push(convert_expr(&i.expr)),
-            Element::Directive(_) => return Node::unknown("template directive", refs_in_expr(e), span),
+            Element::Directive(_) => {
+                return Node::unknown("template directive", refs_in_expr(e), span)
+            }
         }
     }
     if parts.iter().all(|p| matches!(p.value, Value::String(_))) {
@@ -214,7 +273,9 @@ fn expr_text(e: &Expression) -> String {
                         s.push('.');
                         s.push_str(i.as_str());
                     }
-                    TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => s.push_str("[*]"),
+                    TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                        s.push_str("[*]")
+                    }
                     _ => s.push_str("[…]"),
                 }
             }

@@ -11,7 +11,10 @@ use crate::model::{Key, Node, Span, Value};
 /// Parses strict JSON (comments and trailing commas are errors).
 pub fn parse(text: &str, limits: &Limits) -> Result<Node, ParseError> {
     check_nesting(text, limits.max_depth)?;
-    let collect = CollectOptions { comments: CommentCollectionStrategy::Off, tokens: false };
+    let collect = CollectOptions {
+        comments: CommentCollectionStrategy::Off,
+        tokens: false,
+    };
     let options = ParseOptions {
         allow_comments: false,
         allow_loose_object_property_names: false,
@@ -24,7 +27,10 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ParseError> {
     };
     let result = jsonc_parser::parse_to_ast(text, &collect, &options).map_err(|e| {
         let r = e.range();
-        ParseError::new(format!("invalid JSON: {}", e.kind()), Span::new(r.start, r.end))
+        ParseError::new(
+            format!("invalid JSON: {}", e.kind()),
+            Span::new(r.start, r.end),
+        )
     })?;
     match result.value {
         Some(v) => convert(v),
@@ -36,13 +42,21 @@ fn convert(v: ast::Value) -> Result<Node, ParseError> {
     Ok(match v {
         ast::Value::StringLit(s) => Node::new(Value::String(s.value.into_owned()), span(&s.range)),
         ast::Value::NumberLit(n) => {
-            let value = n.value.parse::<f64>().map(Value::Number).unwrap_or(Value::String(n.value.to_string()));
+            let value = n
+                .value
+                .parse::<f64>()
+                .map(Value::Number)
+                .unwrap_or(Value::String(n.value.to_string()));
             Node::new(value, span(&n.range))
         }
         ast::Value::BooleanLit(b) => Node::new(Value::Bool(b.value), span(&b.range)),
         ast::Value::NullKeyword(n) => Node::new(Value::Null, span(&n.range)),
         ast::Value::Array(a) => {
-            let items = a.elements.into_iter().map(convert).collect::<Result<Vec<_>, _>>()?;
+            let items = a
+                .elements
+                .into_iter()
+                .map(convert)
+                .collect::<Result<Vec<_>, _>>()?;
             Node::new(Value::List(items), span(&a.range))
         }
         ast::Value::Object(o) => {
@@ -54,7 +68,10 @@ fn convert(v: ast::Value) -> Result<Node, ParseError> {
                     ast::ObjectPropName::Word(w) => (w.value.to_string(), span(&w.range)),
                 };
                 if entries.iter().any(|(k, _)| k.name == name) {
-                    return Err(ParseError::new(format!("duplicate key `{name}` in JSON object"), kspan));
+                    return Err(ParseError::new(
+                        format!("duplicate key `{name}` in JSON object"),
+                        kspan,
+                    ));
                 }
                 entries.push((Key { name, span: kspan }, convert(p.value)?));
             }

@@ -29,11 +29,17 @@ struct CharMap {
 impl CharMap {
     fn new(text: &str) -> CharMap {
         if text.is_ascii() {
-            return CharMap { offsets: Vec::new(), len: text.len() };
+            return CharMap {
+                offsets: Vec::new(),
+                len: text.len(),
+            };
         }
         let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
         offsets.push(text.len());
-        CharMap { offsets, len: text.len() }
+        CharMap {
+            offsets,
+            len: text.len(),
+        }
     }
     fn byte(&self, char_index: usize) -> usize {
         if self.offsets.is_empty() {
@@ -48,8 +54,19 @@ impl CharMap {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, start: usize, anchor: usize, tag: Option<String> },
-    Map { entries: Vec<(Key, Node)>, pending: Option<Key>, start: usize, anchor: usize, tag: Option<String> },
+    Seq {
+        items: Vec<Node>,
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+    },
+    Map {
+        entries: Vec<(Key, Node)>,
+        pending: Option<Key>,
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+    },
 }
 
 /// Parses a YAML stream into documents.
@@ -81,7 +98,10 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
                 docs.push(Document { root: r });
                 if docs.len() > limits.max_documents {
                     return Err(ParseError::new(
-                        format!("more than {} YAML documents in one file", limits.max_documents),
+                        format!(
+                            "more than {} YAML documents in one file",
+                            limits.max_documents
+                        ),
                         span,
                     ));
                 }
@@ -109,6 +129,12 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
             Event::Scalar(v, style, anchor, tag) => {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 let value = scalar_value(&v, style, tag.as_deref());
+                let span = match style {
+                    ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
+                        quoted_span(text, span)
+                    }
+                    _ => span,
+                };
                 let node = Node::new(value, span);
                 let node = match tag.as_deref() {
                     Some(t) if is_cfn_tag(t) => cfn_short_form(t, node, span),
@@ -124,7 +150,12 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
                     return Err(depth_error(limits, span));
                 }
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                stack.push(Frame::Seq { items: Vec::new(), start: span.start, anchor, tag });
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    start: span.start,
+                    anchor,
+                    tag,
+                });
                 continue;
             }
             Event::MappingStart(anchor, tag) => {
@@ -132,11 +163,23 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
                     return Err(depth_error(limits, span));
                 }
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                stack.push(Frame::Map { entries: Vec::new(), pending: None, start: span.start, anchor, tag });
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pending: None,
+                    start: span.start,
+                    anchor,
+                    tag,
+                });
                 continue;
             }
             Event::SequenceEnd => {
-                let Some(Frame::Seq { items, start, anchor, tag }) = stack.pop() else {
+                let Some(Frame::Seq {
+                    items,
+                    start,
+                    anchor,
+                    tag,
+                }) = stack.pop()
+                else {
                     return Err(ParseError::new("unbalanced YAML sequence", span));
                 };
                 let end = collection_end(text, items.last().map(|n| n.span.end), span);
@@ -151,7 +194,14 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
                 node
             }
             Event::MappingEnd => {
-                let Some(Frame::Map { entries, start, anchor, tag, .. }) = stack.pop() else {
+                let Some(Frame::Map {
+                    entries,
+                    start,
+                    anchor,
+                    tag,
+                    ..
+                }) = stack.pop()
+                else {
                     return Err(ParseError::new("unbalanced YAML mapping", span));
                 };
                 let end = collection_end(text, entries.last().map(|(_, n)| n.span.end), span);
@@ -170,13 +220,18 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending, .. }) => match pending.take() {
+            Some(Frame::Map {
+                entries, pending, ..
+            }) => match pending.take() {
                 None => {
                     let name = match &node.value {
                         Value::String(s) => s.clone(),
                         _ => node.scalar_text().unwrap_or_else(|| "~".to_string()),
                     };
-                    *pending = Some(Key { name, span: node.span });
+                    *pending = Some(Key {
+                        name,
+                        span: node.span,
+                    });
                 }
                 Some(key) => {
                     if key.name == "<<" {
@@ -196,6 +251,31 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
     Ok(docs)
 }
 
+/// saphyr's end position for a quoted scalar can run past the closing quote (up to a
+/// trailing comment); find the closing quote in the text instead.
+fn quoted_span(text: &str, span: Span) -> Span {
+    let bytes = text.as_bytes();
+    // The span may start at a tag (`!Sub "…"`): find the opening quote first.
+    let mut i = span.start;
+    while i < bytes.len() && i < span.end && bytes[i] != b'"' && bytes[i] != b'\'' {
+        i += 1;
+    }
+    let Some(&q) = bytes.get(i) else { return span };
+    if q != b'"' && q != b'\'' {
+        return span;
+    }
+    let mut j = i + 1;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' if q == b'"' => j += 2,
+            b'\'' if q == b'\'' && bytes.get(j + 1) == Some(&b'\'') => j += 2,
+            c if c == q => return Span::new(span.start, (j + 1).min(span.end.max(j + 1))),
+            _ => j += 1,
+        }
+    }
+    span
+}
+
 /// A flow collection ends at its closing bracket; a block collection at its last child (saphyr
 /// reports the end event at the next token, which may be lines further on).
 fn collection_end(text: &str, last_child: Option<usize>, end_event: Span) -> usize {
@@ -208,7 +288,10 @@ fn collection_end(text: &str, last_child: Option<usize>, end_event: Span) -> usi
 }
 
 fn depth_error(limits: &Limits, span: Span) -> ParseError {
-    ParseError::new(format!("YAML nesting deeper than {} levels", limits.max_depth), span)
+    ParseError::new(
+        format!("YAML nesting deeper than {} levels", limits.max_depth),
+        span,
+    )
 }
 
 /// YAML merge keys (`<<: *base`): keys not already present are copied in.
@@ -258,7 +341,9 @@ fn scalar_value(v: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
-        _ => parse_number(v).map(Value::Number).unwrap_or_else(|| Value::String(v.to_string())),
+        _ => parse_number(v)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(v.to_string())),
     }
 }
 
@@ -275,7 +360,9 @@ fn parse_number(v: &str) -> Option<f64> {
         return i64::from_str_radix(oct, 8).ok().map(|n| n as f64);
     }
     // Only decimal forms YAML 1.2 accepts; "1_000" or "1e" stay strings.
-    if v.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E')) {
+    if v.bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+    {
         v.parse::<f64>().ok().filter(|n| n.is_finite())
     } else {
         None
@@ -318,7 +405,10 @@ fn cfn_long_name(tag: &str) -> Option<&'static str> {
 /// span covers the tag and the value (the tagged scalar's own span is what saphyr reports).
 fn cfn_short_form(tag: &str, inner: Node, tag_span: Span) -> Node {
     let long = cfn_long_name(tag).unwrap_or("Ref");
-    let whole = Span::new(tag_span.start.min(inner.span.start), inner.span.end.max(tag_span.end));
+    let whole = Span::new(
+        tag_span.start.min(inner.span.start),
+        inner.span.end.max(tag_span.end),
+    );
     let inner = if long == "Fn::GetAtt" {
         match &inner.value {
             Value::String(s) => {
@@ -333,6 +423,9 @@ fn cfn_short_form(tag: &str, inner: Node, tag_span: Span) -> Node {
     } else {
         inner
     };
-    let key = Key { name: long.to_string(), span: Span::new(whole.start, whole.start) };
+    let key = Key {
+        name: long.to_string(),
+        span: Span::new(whole.start, whole.start),
+    };
     Node::new(Value::Map(vec![(key, inner)]), whole)
 }

@@ -29,15 +29,29 @@ fn level(f: &Finding) -> Level<'static> {
 /// A window of whole lines around some spans: (text, first byte offset, first line number).
 fn window(src: &Source, spans: &[Span]) -> (usize, usize, usize) {
     let text = &src.text;
-    let first = spans.iter().map(|s| src.lines.line_of(s.start.min(text.len()))).min().unwrap_or(0);
-    let last = spans.iter().map(|s| src.lines.line_of(s.end.min(text.len()).max(s.start.min(text.len())))).max().unwrap_or(0);
+    let first = spans
+        .iter()
+        .map(|s| src.lines.line_of(s.start.min(text.len())))
+        .min()
+        .unwrap_or(0);
+    let last = spans
+        .iter()
+        .map(|s| {
+            src.lines
+                .line_of(s.end.min(text.len()).max(s.start.min(text.len())))
+        })
+        .max()
+        .unwrap_or(0);
     let start = src.lines.line_start(first).min(text.len());
     let mut end = src.lines.line_start(last + 1).min(text.len());
     // Drop the line break: the renderer adds its own.
     while end > start && matches!(text.as_bytes()[end - 1], b'\n' | b'\r') {
         end -= 1;
     }
-    let end = end.max(clamp_to_char_boundary(text, spans.iter().map(|s| s.end).max().unwrap_or(0)).min(text.len()));
+    let end = end.max(
+        clamp_to_char_boundary(text, spans.iter().map(|s| s.end).max().unwrap_or(0))
+            .min(text.len()),
+    );
     (start, end, first + 1)
 }
 
@@ -63,12 +77,23 @@ fn render_one(f: &Finding, src: &Source, input: &ReportInput, renderer: &Rendere
     let mut snippet = Snippet::source(snippet_text)
         .line_start(line_start)
         .path(src.path.as_str())
-        .annotation(AnnotationKind::Primary.span(relative(text, f.span, start, end)).label(f.label.as_str()));
+        .annotation(
+            AnnotationKind::Primary
+                .span(relative(text, f.span, start, end))
+                .label(f.label.as_str()),
+        );
     for (s, label) in &secondary {
-        snippet = snippet.annotation(AnnotationKind::Context.span(relative(text, *s, start, end)).label(label.as_str()));
+        snippet = snippet.annotation(
+            AnnotationKind::Context
+                .span(relative(text, *s, start, end))
+                .label(label.as_str()),
+        );
     }
     let check = input.catalog.get(&f.check_id);
-    let mut group = level(f).primary_title(f.message.as_str()).id(f.check_id.as_str()).element(snippet);
+    let mut group = level(f)
+        .primary_title(f.message.as_str())
+        .id(f.check_id.as_str())
+        .element(snippet);
     if !f.resource.is_empty() {
         group = group.element(Level::NOTE.message(format!("resource: {}", f.resource)));
     }
@@ -83,7 +108,12 @@ fn render_one(f: &Finding, src: &Source, input: &ReportInput, renderer: &Rendere
 
 /// Renders all findings and a summary line.
 pub fn render(input: &ReportInput) -> String {
-    let renderer = if input.color { Renderer::styled() } else { Renderer::plain() }.decor_style(DecorStyle::Ascii);
+    let renderer = if input.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+    .decor_style(DecorStyle::Ascii);
     let mut out = String::new();
     for f in &input.result.findings {
         let src = &input.result.sources[f.file];
@@ -104,11 +134,17 @@ pub fn summary_line(input: &ReportInput) -> String {
         counts[f.severity as usize] += 1;
         total += 1;
     }
-    let parts: Vec<String> = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
-        .iter()
-        .filter(|s| counts[**s as usize] > 0)
-        .map(|s| format!("{} {}", counts[*s as usize], s.as_str()))
-        .collect();
+    let parts: Vec<String> = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ]
+    .iter()
+    .filter(|s| counts[**s as usize] > 0)
+    .map(|s| format!("{} {}", counts[*s as usize], s.as_str()))
+    .collect();
     let findings = match total {
         0 => "no findings".to_string(),
         1 => format!("1 finding ({})", parts.join(", ")),
@@ -117,12 +153,19 @@ pub fn summary_line(input: &ReportInput) -> String {
     let mut s = format!(
         "guardrail: {findings} in {} file{}, {} resource{}",
         r.summary.files_scanned,
-        if r.summary.files_scanned == 1 { "" } else { "s" },
+        if r.summary.files_scanned == 1 {
+            ""
+        } else {
+            "s"
+        },
         r.summary.resources,
         if r.summary.resources == 1 { "" } else { "s" }
     );
     if r.summary.files_not_iac > 0 {
-        s.push_str(&format!("; {} not infrastructure-as-code", r.summary.files_not_iac));
+        s.push_str(&format!(
+            "; {} not infrastructure-as-code",
+            r.summary.files_not_iac
+        ));
     }
     s.push_str(&format!(" ({} ms)", input.elapsed_ms));
     s

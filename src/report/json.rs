@@ -33,7 +33,10 @@ pub fn render(input: &ReportInput) -> String {
         .collect();
     let mut by_sev = serde_json::Map::new();
     for s in ["critical", "high", "medium", "low", "info"] {
-        let n = input.real_findings().filter(|f| f.severity.as_str() == s).count();
+        let n = input
+            .real_findings()
+            .filter(|f| f.severity.as_str() == s)
+            .count();
         by_sev.insert(s.to_string(), json!(n));
     }
     let doc = json!({

@@ -41,7 +41,10 @@ pub struct ReportInput<'a> {
 impl ReportInput<'_> {
     /// Findings that count (not `--show-unknown` notes).
     pub fn real_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.result.findings.iter().filter(|f| f.kind != FindingKind::Unknown)
+        self.result
+            .findings
+            .iter()
+            .filter(|f| f.kind != FindingKind::Unknown)
     }
 }
 

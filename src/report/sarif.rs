@@ -28,7 +28,12 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn rule(c: &Check) -> Value {
-    let mut md = format!("**{}**\n\n{}\n\n**Remediation:** {}\n", c.title, c.description.trim(), c.remediation.trim());
+    let mut md = format!(
+        "**{}**\n\n{}\n\n**Remediation:** {}\n",
+        c.title,
+        c.description.trim(),
+        c.remediation.trim()
+    );
     if !c.references.is_empty() {
         md.push_str("\n**References:**\n");
         for r in &c.references {
@@ -48,10 +53,15 @@ fn rule(c: &Check) -> Value {
     if let Some(ss) = security_severity(c.severity) {
         props["security-severity"] = json!(ss);
     }
-    let name: String = c.id.split('-').map(|w| {
-        let mut ch = w.chars();
-        ch.next().map(|f| f.to_uppercase().collect::<String>() + ch.as_str()).unwrap_or_default()
-    }).collect();
+    let name: String =
+        c.id.split('-')
+            .map(|w| {
+                let mut ch = w.chars();
+                ch.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + ch.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
     json!({
         "id": c.id,
         "name": name,
@@ -80,7 +90,12 @@ pub fn render(input: &ReportInput) -> String {
         "properties": { "tags": ["security", "parse-error"], "precision": "very-high", "security-severity": "8.0" },
     }));
     let index_of = |id: &str| -> usize {
-        input.catalog.checks.iter().position(|c| c.id == id).unwrap_or(input.catalog.checks.len())
+        input
+            .catalog
+            .checks
+            .iter()
+            .position(|c| c.id == id)
+            .unwrap_or(input.catalog.checks.len())
     };
     let results: Vec<Value> = r
         .findings
@@ -134,7 +149,9 @@ fn uri_escape(path: &str) -> String {
     let mut out = String::new();
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

@@ -13,9 +13,9 @@ pub fn is_template(root: &Node) -> bool {
     }
     match root.get("Resources").map(|r| &r.value) {
         Some(Value::Map(entries)) => entries.iter().any(|(_, r)| {
-            r.get("Type")
-                .and_then(|t| t.as_str())
-                .is_some_and(|t| t.starts_with("AWS::") || t.starts_with("Custom::") || t.starts_with("Alexa::"))
+            r.get("Type").and_then(|t| t.as_str()).is_some_and(|t| {
+                t.starts_with("AWS::") || t.starts_with("Custom::") || t.starts_with("Alexa::")
+            })
         }),
         _ => false,
     }
@@ -31,9 +31,15 @@ pub fn resources(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>
             }
         }
     }
-    let Some(Value::Map(entries)) = root.get("Resources").map(|r| &r.value) else { return };
+    let Some(Value::Map(entries)) = root.get("Resources").map(|r| &r.value) else {
+        return;
+    };
     for (key, entry) in entries {
-        let rtype = entry.get("Type").and_then(|t| t.as_str()).unwrap_or_default().to_string();
+        let rtype = entry
+            .get("Type")
+            .and_then(|t| t.as_str())
+            .unwrap_or_default()
+            .to_string();
         out.push(Resource {
             file,
             framework: Framework::CloudFormation,
@@ -52,7 +58,9 @@ pub fn resources(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>
 
 fn intrinsic(n: &Node) -> Option<(&str, &Node)> {
     match &n.value {
-        Value::Map(m) if m.len() == 1 && (m[0].0.name == "Ref" || m[0].0.name.starts_with("Fn::")) => {
+        Value::Map(m)
+            if m.len() == 1 && (m[0].0.name == "Ref" || m[0].0.name.starts_with("Fn::")) =>
+        {
             Some((m[0].0.name.as_str(), &m[0].1))
         }
         _ => None,
@@ -64,16 +72,29 @@ fn resolve(n: &Node, params: &HashMap<String, Node>, depth: usize) -> Node {
         return resolve_intrinsic(name, arg, n, params, depth);
     }
     match &n.value {
-        Value::List(items) => Node::new(Value::List(items.iter().map(|i| resolve(i, params, depth)).collect()), n.span),
+        Value::List(items) => Node::new(
+            Value::List(items.iter().map(|i| resolve(i, params, depth)).collect()),
+            n.span,
+        ),
         Value::Map(m) => Node::new(
-            Value::Map(m.iter().map(|(k, v)| (k.clone(), resolve(v, params, depth))).collect()),
+            Value::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), resolve(v, params, depth)))
+                    .collect(),
+            ),
             n.span,
         ),
         _ => n.clone(),
     }
 }
 
-fn resolve_intrinsic(name: &str, arg: &Node, whole: &Node, params: &HashMap<String, Node>, depth: usize) -> Node {
+fn resolve_intrinsic(
+    name: &str,
+    arg: &Node,
+    whole: &Node,
+    params: &HashMap<String, Node>,
+    depth: usize,
+) -> Node {
     if name == "Ref" {
         if let Some(target) = arg.as_str() {
             if let Some(default) = params.get(target) {
@@ -82,7 +103,10 @@ fn resolve_intrinsic(name: &str, arg: &Node, whole: &Node, params: &HashMap<Stri
                 return v;
             }
             return Node::new(
-                Value::Unknown(Unknown { text: format!("Ref {target}"), refs: vec![target.to_string()] }),
+                Value::Unknown(Unknown {
+                    text: format!("Ref {target}"),
+                    refs: vec![target.to_string()],
+                }),
                 whole.span,
             );
         }
@@ -96,7 +120,13 @@ fn resolve_intrinsic(name: &str, arg: &Node, whole: &Node, params: &HashMap<Stri
     }
     let mut refs = Vec::new();
     collect_refs(arg, &mut refs, depth);
-    Node::new(Value::Unknown(Unknown { text: name.to_string(), refs }), whole.span)
+    Node::new(
+        Value::Unknown(Unknown {
+            text: name.to_string(),
+            refs,
+        }),
+        whole.span,
+    )
 }
 
 /// Logical ids mentioned by an intrinsic's argument (`Ref`, `Fn::GetAtt`, `${X}` in `Fn::Sub`).
@@ -108,7 +138,11 @@ fn collect_refs(n: &Node, out: &mut Vec<String>, depth: usize) {
         match name {
             "Ref" => out.extend(arg.as_str().map(String::from)),
             "Fn::GetAtt" => {
-                if let Some(first) = arg.as_list().and_then(|l| l.first()).and_then(|f| f.as_str()) {
+                if let Some(first) = arg
+                    .as_list()
+                    .and_then(|l| l.first())
+                    .and_then(|f| f.as_str())
+                {
                     out.push(first.to_string());
                 } else if let Some(s) = arg.as_str() {
                     out.push(s.split('.').next().unwrap_or(s).to_string());

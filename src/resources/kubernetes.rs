@@ -3,13 +3,23 @@
 use crate::model::{Framework, Node, Resource, Value};
 
 /// Kinds that carry a pod spec, and where it is.
-pub const WORKLOAD_KINDS: &[&str] =
-    &["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"];
+pub const WORKLOAD_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
 
 /// True when a document looks like a Kubernetes object.
 pub fn is_object(n: &Node) -> bool {
-    matches!(n.get("apiVersion").map(|v| &v.value), Some(Value::String(_)))
-        && matches!(n.get("kind").map(|v| &v.value), Some(Value::String(_)))
+    matches!(
+        n.get("apiVersion").map(|v| &v.value),
+        Some(Value::String(_))
+    ) && matches!(n.get("kind").map(|v| &v.value), Some(Value::String(_)))
 }
 
 fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
@@ -26,7 +36,10 @@ pub fn objects(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>) 
     if !is_object(root) {
         return;
     }
-    let kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or_default();
+    let kind = root
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .unwrap_or_default();
     if kind == "List" || kind.ends_with("List") {
         if let Some(items) = root.get("items").and_then(|i| i.as_list()) {
             for item in items {
@@ -37,8 +50,12 @@ pub fn objects(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>) 
     }
     let meta = root.get("metadata");
     let name_node = meta.and_then(|m| m.get("name"));
-    let name = name_node.and_then(|n| n.scalar_text()).unwrap_or_else(|| "<unnamed>".into());
-    let namespace = meta.and_then(|m| m.get("namespace")).and_then(|n| n.scalar_text());
+    let name = name_node
+        .and_then(|n| n.scalar_text())
+        .unwrap_or_else(|| "<unnamed>".into());
+    let namespace = meta
+        .and_then(|m| m.get("namespace"))
+        .and_then(|n| n.scalar_text());
     let address = match &namespace {
         Some(ns) => format!("{kind}/{ns}/{name}"),
         None => format!("{kind}/{name}"),

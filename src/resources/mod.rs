@@ -24,10 +24,17 @@ impl ResourceIndex {
         let mut by_group_type: HashMap<(usize, String), Vec<usize>> = HashMap::new();
         let mut by_ref = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
-            by_group_type.entry((r.group, r.rtype.clone())).or_default().push(i);
+            by_group_type
+                .entry((r.group, r.rtype.clone()))
+                .or_default()
+                .push(i);
             by_ref.entry((r.group, r.ref_name.clone())).or_insert(i);
         }
-        ResourceIndex { resources, by_group_type, by_ref }
+        ResourceIndex {
+            resources,
+            by_group_type,
+            by_ref,
+        }
     }
 
     /// Resources of a type in a group.
@@ -41,6 +48,8 @@ impl ResourceIndex {
 
     /// The resource a reference names, in a group.
     pub fn by_ref(&self, group: usize, name: &str) -> Option<&Resource> {
-        self.by_ref.get(&(group, name.to_string())).map(|&i| &self.resources[i])
+        self.by_ref
+            .get(&(group, name.to_string()))
+            .map(|&i| &self.resources[i])
     }
 }

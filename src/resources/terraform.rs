@@ -69,7 +69,12 @@ impl ModuleContext {
                 node.span,
             ),
             Value::Map(entries) => Node::new(
-                Value::Map(entries.iter().map(|(k, v)| (k.clone(), self.resolve_depth(v, depth))).collect()),
+                Value::Map(
+                    entries
+                        .iter()
+                        .map(|(k, v)| (k.clone(), self.resolve_depth(v, depth)))
+                        .collect(),
+                ),
                 node.span,
             ),
             Value::Expr(e) => self.eval(e, node.span, depth),
@@ -83,23 +88,38 @@ impl ModuleContext {
         }
         match e {
             Expr::Ref { root, path } => {
-                let (table, what) = if root == "var" { (&self.vars, "var") } else { (&self.locals, "local") };
+                let (table, what) = if root == "var" {
+                    (&self.vars, "var")
+                } else {
+                    (&self.locals, "local")
+                };
                 let Some(base) = table.get(&path[0]) else {
-                    let why = if root == "var" { "has no default" } else { "is not defined" };
+                    let why = if root == "var" {
+                        "has no default"
+                    } else {
+                        "is not defined"
+                    };
                     return Node::unknown(format!("{what}.{} {why}", path[0]), vec![], span);
                 };
                 let mut value = self.resolve_depth(base, depth + 1);
                 for seg in &path[1..] {
                     let next = match &value.value {
                         Value::Map(_) => value.get(seg).cloned(),
-                        Value::List(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i).cloned()),
+                        Value::List(items) => seg
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| items.get(i).cloned()),
                         Value::Unknown(_) => Some(value.clone()),
                         _ => None,
                     };
                     match next {
                         Some(n) => value = n,
                         None => {
-                            return Node::unknown(format!("{what}.{}", path.join(".")), vec![], span);
+                            return Node::unknown(
+                                format!("{what}.{}", path.join(".")),
+                                vec![],
+                                span,
+                            );
                         }
                     }
                 }
@@ -123,7 +143,13 @@ impl ModuleContext {
                 if known {
                     Node::new(Value::String(out), span)
                 } else {
-                    Node::new(Value::Unknown(Unknown { text: "string template".into(), refs }), span)
+                    Node::new(
+                        Value::Unknown(Unknown {
+                            text: "string template".into(),
+                            refs,
+                        }),
+                        span,
+                    )
                 }
             }
         }
@@ -190,7 +216,9 @@ pub fn module_resources(files: &[ModuleFile], ctx: &ModuleContext, group: usize)
 /// Strings holding `${…}` interpolations are parsed as HCL templates.
 pub fn json_blocks(root: &Node) -> Vec<HclBlock> {
     let mut out = Vec::new();
-    let Value::Map(top) = &root.value else { return out };
+    let Value::Map(top) = &root.value else {
+        return out;
+    };
     for (kind, v) in top {
         match kind.name.as_str() {
             "resource" | "data" => {
@@ -258,14 +286,19 @@ fn json_body(n: &Node) -> Node {
             match hcl_edit::parser::parse_template(s) {
                 Ok(t) => {
                     // Spans inside the template are relative to the string: keep the string's.
-                    let parsed = crate::parse::hcl::convert_expr(&hcl_edit::expr::Expression::StringTemplate(t.into()));
+                    let parsed = crate::parse::hcl::convert_expr(
+                        &hcl_edit::expr::Expression::StringTemplate(t.into()),
+                    );
                     relocate(parsed, n.span)
                 }
                 Err(_) => Node::unknown("string template", vec![], n.span),
             }
         }
         Value::List(items) => Node::new(Value::List(items.iter().map(json_body).collect()), n.span),
-        Value::Map(m) => Node::new(Value::Map(m.iter().map(|(k, v)| (k.clone(), json_body(v))).collect()), n.span),
+        Value::Map(m) => Node::new(
+            Value::Map(m.iter().map(|(k, v)| (k.clone(), json_body(v))).collect()),
+            n.span,
+        ),
         _ => n.clone(),
     }
 }

@@ -73,9 +73,16 @@ pub fn report_root(cwd: &Path) -> PathBuf {
 
 /// `path` relative to `root`, with `/`; falls back to the path as given.
 pub fn display_path(path: &Path, root: &Path, cwd: &Path) -> String {
-    let abs = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
     let abs = normalize(&abs);
-    let rel = abs.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
+    let rel = abs
+        .strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf());
     let s = rel.to_string_lossy().replace('\\', "/");
     s.trim_start_matches("./").to_string()
 }
@@ -111,28 +118,49 @@ pub fn exclude_set(globs: &[String]) -> Result<GlobSet, globset::Error> {
 /// Walks the given paths. Directories are walked honouring `.gitignore`; files named
 /// explicitly are taken even if ignored. `.git/` and `.terraform/` are never entered; Helm
 /// chart `templates/` directories are skipped with a note.
-pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, cwd: &Path) -> (Vec<Candidate>, Vec<Note>) {
+pub fn discover(
+    paths: &[PathBuf],
+    excludes: &GlobSet,
+    root: &Path,
+    cwd: &Path,
+) -> (Vec<Candidate>, Vec<Note>) {
     let mut files = Vec::new();
     let mut notes = Vec::new();
     for p in paths {
         let meta = match std::fs::metadata(p) {
             Ok(m) => m,
             Err(e) => {
-                notes.push(Note { path: display_path(p, root, cwd), message: format!("cannot read: {e}") });
+                notes.push(Note {
+                    path: display_path(p, root, cwd),
+                    message: format!("cannot read: {e}"),
+                });
                 continue;
             }
         };
         if meta.is_file() {
             let display = display_path(p, root, cwd);
-            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             match classify(&name) {
-                Some(kind) => files.push(Candidate { path: p.clone(), display, kind }),
-                None => notes.push(Note { path: display, message: "not an infrastructure-as-code file (by its name)".into() }),
+                Some(kind) => files.push(Candidate {
+                    path: p.clone(),
+                    display,
+                    kind,
+                }),
+                None => notes.push(Note {
+                    path: display,
+                    message: "not an infrastructure-as-code file (by its name)".into(),
+                }),
             }
             continue;
         }
         if !meta.is_dir() {
-            notes.push(Note { path: display_path(p, root, cwd), message: "not a regular file or directory; skipped".into() });
+            notes.push(Note {
+                path: display_path(p, root, cwd),
+                message: "not a regular file or directory; skipped".into(),
+            });
             continue;
         }
         let helm_notes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -153,8 +181,15 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, cwd: &Path) 
                     if name == ".git" || name == ".terraform" {
                         return false;
                     }
-                    if name == "templates" && e.path().parent().is_some_and(|d| d.join("Chart.yaml").is_file()) {
-                        helm_sink.lock().unwrap_or_else(|e| e.into_inner()).push(e.path().to_path_buf());
+                    if name == "templates"
+                        && e.path()
+                            .parent()
+                            .is_some_and(|d| d.join("Chart.yaml").is_file())
+                    {
+                        helm_sink
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(e.path().to_path_buf());
                         return false;
                     }
                 }
@@ -165,7 +200,10 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, cwd: &Path) 
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
-                    notes.push(Note { path: display_path(p, root, cwd), message: format!("walk error: {err}") });
+                    notes.push(Note {
+                        path: display_path(p, root, cwd),
+                        message: format!("walk error: {err}"),
+                    });
                     continue;
                 }
             };
@@ -173,14 +211,21 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, cwd: &Path) 
                 continue;
             }
             let name = entry.file_name().to_string_lossy().to_string();
-            let Some(kind) = classify(&name) else { continue };
+            let Some(kind) = classify(&name) else {
+                continue;
+            };
             let display = display_path(entry.path(), root, cwd);
             if excludes.is_match(&display) || excludes.is_match(entry.path()) {
                 continue;
             }
-            files.push(Candidate { path: entry.path().to_path_buf(), display, kind });
+            files.push(Candidate {
+                path: entry.path().to_path_buf(),
+                display,
+                kind,
+            });
         }
-        let helm: Vec<PathBuf> = std::mem::take(&mut *helm_notes.lock().unwrap_or_else(|e| e.into_inner()));
+        let helm: Vec<PathBuf> =
+            std::mem::take(&mut *helm_notes.lock().unwrap_or_else(|e| e.into_inner()));
         for h in helm {
             notes.push(Note {
                 path: display_path(&h, root, cwd),
