@@ -34,6 +34,10 @@ pub enum Command {
     Test {
         /// Fixture directories (default: fixtures).
         dirs: Vec<PathBuf>,
+        /// Also write the fixtures' findings as FORMAT to PATH (repeatable), e.g.
+        /// --report sarif=fixtures.sarif.
+        #[arg(long = "report", value_name = "FORMAT=PATH")]
+        reports: Vec<String>,
     },
 }
 

@@ -39,7 +39,7 @@ impl Finding {
         Finding {
             check_id: PARSE_ERROR_ID.into(),
             severity: Severity::High,
-            message: format!("could not parse this file: {}", e.message),
+            message: "could not parse this file; no check ran on it".to_string(),
             file,
             span: e.span,
             label: e.message,

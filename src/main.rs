@@ -32,7 +32,7 @@ fn main() -> ExitCode {
             command: ChecksCommand::List { format },
         } => list_checks(&format),
         Command::Explain { id } => explain_check(&id),
-        Command::Test { dirs } => run_tests(dirs),
+        Command::Test { dirs, reports } => run_tests(dirs, reports),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -69,15 +69,7 @@ fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
     let format = Format::parse(&args.format)
         .ok_or_else(|| anyhow!("unknown --format `{}` (human, json, sarif)", args.format))?;
     let fail_on = parse_fail_on(&args.fail_on)?;
-    let mut reports = Vec::new();
-    for r in &args.reports {
-        let (f, p) = r
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--report takes FORMAT=PATH, got `{r}`"))?;
-        let f = Format::parse(f)
-            .ok_or_else(|| anyhow!("unknown report format `{f}` (human, json, sarif)"))?;
-        reports.push((f, PathBuf::from(p)));
-    }
+    let reports = parse_reports(&args.reports)?;
     let mut frameworks = Vec::new();
     for f in &args.frameworks {
         frameworks.push(Framework::parse(f).ok_or_else(|| {
@@ -212,7 +204,8 @@ fn explain_check(id: &str) -> Result<u8> {
     Ok(0)
 }
 
-fn run_tests(dirs: Vec<PathBuf>) -> Result<u8> {
+fn run_tests(dirs: Vec<PathBuf>, reports: Vec<String>) -> Result<u8> {
+    let reports = parse_reports(&reports)?;
     let catalog = catalog()?;
     let dirs = if dirs.is_empty() {
         vec![PathBuf::from("fixtures")]
@@ -223,12 +216,14 @@ fn run_tests(dirs: Vec<PathBuf>) -> Result<u8> {
     let root = guardrail::scope::report_root(&cwd);
     let mut passed = 0;
     let mut failed = 0;
+    let mut all = guardrail::engine::ScanResult::default();
     for d in &dirs {
         if !d.is_dir() {
             bail!("{} is not a directory", d.display());
         }
         for (dir, id) in testing::fixture_dirs(d, &catalog) {
-            let rep = testing::run_check_dir(&dir, &id, &catalog, &cwd, &root);
+            let mut rep = testing::run_check_dir(&dir, &id, &catalog, &cwd, &root);
+            testing::merge_into(&mut all, std::mem::take(&mut rep.result));
             if rep.problems.is_empty() {
                 passed += 1;
                 println!("ok   {id} ({} findings)", rep.findings);
@@ -241,6 +236,32 @@ fn run_tests(dirs: Vec<PathBuf>) -> Result<u8> {
             }
         }
     }
+    let input = ReportInput {
+        result: &all,
+        catalog: &catalog,
+        fail_on: None,
+        color: false,
+        elapsed_ms: 0,
+    };
+    for (f, p) in &reports {
+        std::fs::write(p, report::render(*f, &input))
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
     println!("{passed} passed, {failed} failed");
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// `FORMAT=PATH` pairs.
+fn parse_reports(reports: &[String]) -> Result<Vec<(Format, PathBuf)>> {
+    reports
+        .iter()
+        .map(|r| {
+            let (f, p) = r
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--report takes FORMAT=PATH, got `{r}`"))?;
+            let f = Format::parse(f)
+                .ok_or_else(|| anyhow!("unknown report format `{f}` (human, json, sarif)"))?;
+            Ok((f, PathBuf::from(p)))
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::checks::Catalog;
-use crate::engine::{scan, ScanOptions};
+use crate::engine::{scan, ScanOptions, ScanResult};
 use crate::findings::FindingKind;
 use crate::model::Framework;
 use crate::scope::display_path;
@@ -26,6 +26,24 @@ pub struct DirReport {
     pub check: String,
     pub problems: Vec<String>,
     pub findings: usize,
+    /// The scan of the fixture directory, for reports.
+    pub result: ScanResult,
+}
+
+/// Appends one scan's sources and findings to another (for a report over many fixture runs).
+pub fn merge_into(into: &mut ScanResult, mut from: ScanResult) {
+    let offset = into.sources.len();
+    for f in &mut from.findings {
+        f.file += offset;
+    }
+    into.sources.append(&mut from.sources);
+    into.findings.append(&mut from.findings);
+    into.notes.append(&mut from.notes);
+    into.errors.append(&mut from.errors);
+    into.summary.files_scanned += from.summary.files_scanned;
+    into.summary.files_not_iac += from.summary.files_not_iac;
+    into.summary.resources += from.summary.resources;
+    into.summary.bytes += from.summary.bytes;
 }
 
 /// Parses `expect:` comments in a source text (`# expect: id`, `// expect: id@col`).
@@ -228,6 +246,7 @@ pub fn run_check_dir(
             ));
         }
     }
+    rep.result = result;
     rep
 }
 

@@ -310,6 +310,7 @@ impl Loader<'_> {
         let mut where_ = None;
         let mut assert = None;
         let mut kind_given = false;
+        let mut assert_given = false;
         for (k, v) in m {
             match (k.name.as_str(), fw) {
                 ("resource", Framework::Terraform | Framework::CloudFormation) => {
@@ -341,7 +342,10 @@ impl Loader<'_> {
                     }
                 }
                 ("where", _) => where_ = self.cond(v, fw),
-                ("assert", _) => assert = self.cond(v, fw),
+                ("assert", _) => {
+                    assert_given = true;
+                    assert = self.cond(v, fw)
+                }
                 (other, _) => self.err(
                     k.span,
                     format!("unknown key `{other}` in a {} rule", fw.as_str()),
@@ -359,7 +363,10 @@ impl Loader<'_> {
             self.err(n.span, "a rule needs `resource: [TYPES]`");
         }
         let Some(assert) = assert else {
-            self.err(n.span, "a rule needs an `assert` condition");
+            // An `assert` with errors was reported already.
+            if !assert_given {
+                self.err(n.span, "a rule needs an `assert` condition");
+            }
             return None;
         };
         Some(Rule {

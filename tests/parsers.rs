@@ -1,0 +1,163 @@
+//! Parsers keep exact byte spans and never panic on bad input.
+
+use guardrail::model::{LineIndex, Node, Value};
+use guardrail::parse::{hcl, json, yaml, Limits};
+
+fn text_of<'a>(src: &'a str, n: &Node) -> &'a str {
+    &src[n.span.start..n.span.end]
+}
+
+#[test]
+fn hcl_spans_for_blocks_attributes_and_nested_blocks() {
+    let src = "resource \"aws_security_group\" \"web\" {\n  ingress {\n    cidr_blocks = [\"10.0.0.0/8\", \"0.0.0.0/0\"]\n  }\n  ingress {\n    from_port = 22\n  }\n}\n";
+    let (blocks, _) = hcl::parse(src, &Limits::default()).unwrap();
+    assert_eq!(
+        &src[blocks[0].header.start..blocks[0].header.end],
+        "resource \"aws_security_group\" \"web\""
+    );
+    let ingress = blocks[0].body.get("ingress").unwrap().as_list().unwrap();
+    assert_eq!(ingress.len(), 2, "repeated blocks are a list");
+    let cidrs = ingress[0].get("cidr_blocks").unwrap().as_list().unwrap();
+    assert_eq!(text_of(src, &cidrs[1]), "\"0.0.0.0/0\"");
+    assert_eq!(
+        ingress[1].get("from_port").unwrap().value,
+        Value::Number(22.0)
+    );
+}
+
+#[test]
+fn hcl_references_stay_symbolic() {
+    let src = "resource \"aws_s3_bucket_acl\" \"a\" {\n  bucket = aws_s3_bucket.b.id\n  acl = var.acl\n  x = \"${local.p}-x\"\n  y = lower(data.aws_caller_identity.me.id)\n}\n";
+    let (blocks, _) = hcl::parse(src, &Limits::default()).unwrap();
+    let body = &blocks[0].body;
+    match &body.get("bucket").unwrap().value {
+        Value::Unknown(u) => assert_eq!(u.refs, vec!["aws_s3_bucket.b".to_string()]),
+        v => panic!("{v:?}"),
+    }
+    assert!(matches!(body.get("acl").unwrap().value, Value::Expr(_)));
+    assert!(matches!(body.get("x").unwrap().value, Value::Expr(_)));
+    match &body.get("y").unwrap().value {
+        Value::Unknown(u) => assert_eq!(u.refs, vec!["data.aws_caller_identity.me".to_string()]),
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn yaml_spans_are_bytes_even_after_multibyte_characters() {
+    let src = "# é ü\nname: \"wört\"\nimage: nginx # trailing\n";
+    let docs = yaml::parse(src, &Limits::default()).unwrap();
+    let root = &docs[0].root;
+    assert_eq!(text_of(src, root.get("name").unwrap()), "\"wört\"");
+    assert_eq!(text_of(src, root.get("image").unwrap()), "nginx");
+}
+
+#[test]
+fn yaml_cloudformation_tags_become_long_form() {
+    let src = "A: !Ref Param\nB: !GetAtt Res.Arn\nC: !Sub \"x-${Y}\"\n";
+    let docs = yaml::parse(src, &Limits::default()).unwrap();
+    let root = &docs[0].root;
+    assert_eq!(
+        root.get("A").unwrap().get("Ref").unwrap().as_str(),
+        Some("Param")
+    );
+    let getatt = root
+        .get("B")
+        .unwrap()
+        .get("Fn::GetAtt")
+        .unwrap()
+        .as_list()
+        .unwrap();
+    assert_eq!(getatt[0].as_str(), Some("Res"));
+    assert_eq!(text_of(src, root.get("C").unwrap()), "!Sub \"x-${Y}\"");
+}
+
+#[test]
+fn yaml_duplicate_keys_are_errors_with_a_location() {
+    let src = "a: 1\nb: 2\na: 3\n";
+    let e = yaml::parse(src, &Limits::default()).unwrap_err();
+    assert!(e.message.contains("duplicate key `a`"));
+    assert_eq!(e.span.start, 10);
+}
+
+#[test]
+fn yaml_alias_bomb_is_stopped() {
+    let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let prev = i - 1;
+        src.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+    }
+    let e = yaml::parse(&src, &Limits::default()).unwrap_err();
+    assert!(e.message.contains("alias"), "{}", e.message);
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let deep_yaml = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    let e = yaml::parse(&deep_yaml, &Limits::default()).unwrap_err();
+    assert!(
+        e.message.contains("nesting") || e.message.contains("recursion limit"),
+        "{}",
+        e.message
+    );
+    let deep_json = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(json::parse(&deep_json, &Limits::default())
+        .unwrap_err()
+        .message
+        .contains("nesting"));
+    let deep_hcl = format!("x = {}1{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(hcl::parse(&deep_hcl, &Limits::default())
+        .unwrap_err()
+        .message
+        .contains("nesting"));
+}
+
+#[test]
+fn json_keeps_spans_with_tabs_and_rejects_duplicates() {
+    let src = "{\n\t\"a\": {\n\t\t\"b\": true\n\t}\n}";
+    let root = json::parse(src, &Limits::default()).unwrap();
+    let b = root.get("a").unwrap().get("b").unwrap();
+    assert_eq!(text_of(src, b), "true");
+    let lines = LineIndex::new(src);
+    assert_eq!(
+        lines.position(src, b.span.start),
+        (3, 8),
+        "a tab is one column"
+    );
+    assert!(json::parse("{\"a\": 1, \"a\": 2}", &Limits::default())
+        .unwrap_err()
+        .message
+        .contains("duplicate"));
+}
+
+#[test]
+fn line_index_handles_crlf_and_lone_cr() {
+    let src = "a\r\nbb\rccc\nd";
+    let l = LineIndex::new(src);
+    assert_eq!(l.position(src, 3), (2, 1));
+    assert_eq!(l.position(src, 4), (2, 2));
+    assert_eq!(l.position(src, 6), (3, 1));
+    assert_eq!(l.position(src, 10), (4, 1));
+}
+
+#[test]
+fn garbage_never_panics() {
+    let inputs: Vec<String> = vec![
+        String::new(),
+        "\u{0}\u{0}\u{0}".into(),
+        "{".into(),
+        "resource \"a\" {".into(),
+        "- [ : }".into(),
+        "key: 'unterminated".into(),
+        "\t\tx: 1".into(),
+        "*undefined".into(),
+        "!Ref".into(),
+        "a: !GetAtt".into(),
+        "${".into(),
+        "x = <<EOT\nabc".into(),
+    ];
+    for s in &inputs {
+        let _ = yaml::parse(s, &Limits::default());
+        let _ = json::parse(s, &Limits::default());
+        let _ = hcl::parse(s, &Limits::default());
+    }
+}
