@@ -126,15 +126,19 @@ fn looks_templated(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
 }
 
-fn parse_file(cand: Candidate, limits: &Limits) -> ParsedFile {
+fn parse_file(mut cand: Candidate, limits: &Limits) -> ParsedFile {
     let failed = |cand: Candidate, text: String, e: ParseError| ParsedFile {
         cand,
         text,
         content: Content::Failed(e),
         io_error: None,
     };
-    match std::fs::metadata(&cand.path) {
-        Ok(m) if m.len() > limits.max_file_size => {
+    let size = match &cand.bytes {
+        Some(b) => Ok(b.len() as u64),
+        None => std::fs::metadata(&cand.path).map(|m| m.len()),
+    };
+    match size {
+        Ok(len) if len > limits.max_file_size => {
             let msg = format!(
                 "file is larger than {} bytes; skipped",
                 limits.max_file_size
@@ -156,7 +160,11 @@ fn parse_file(cand: Candidate, limits: &Limits) -> ParsedFile {
             }
         }
     }
-    let bytes = match std::fs::read(&cand.path) {
+    let read = match cand.bytes.take() {
+        Some(b) => Ok(b),
+        None => std::fs::read(&cand.path),
+    };
+    let bytes = match read {
         Ok(b) => b,
         Err(e) => {
             return ParsedFile {
@@ -259,7 +267,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
     } else {
         opts.paths.clone()
     };
-    let (mut cands, notes) = scope::discover(&paths, &excludes, root, cwd);
+    let (cands, notes) = scope::discover(&paths, &excludes, root, cwd);
     for n in notes {
         if n.message.starts_with("cannot read") {
             result.errors.push(format!("{}: {}", n.path, n.message));
@@ -267,6 +275,19 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
             result.notes.push(n);
         }
     }
+    scan_files(cands, opts, catalog, cwd, root, result)
+}
+
+/// Scans a given set of files (from disk, or with their content attached, as a git snapshot
+/// does), adding to `result`.
+pub fn scan_files(
+    mut cands: Vec<Candidate>,
+    opts: &ScanOptions,
+    catalog: &Catalog,
+    cwd: &Path,
+    root: &Path,
+    mut result: ScanResult,
+) -> ScanResult {
     if !wants(&opts.frameworks, Framework::Terraform) {
         cands.retain(|c| matches!(c.kind, FileKind::Yaml | FileKind::Json));
     }
@@ -286,6 +307,7 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
             path: vf.clone(),
             display: scope::display_path(vf, root, cwd),
             kind,
+            bytes: None,
         });
     }
 

@@ -29,6 +29,8 @@ pub struct Candidate {
     /// Path relative to the report root, with `/`.
     pub display: String,
     pub kind: FileKind,
+    /// The content, when it does not come from the file system (a git snapshot).
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// Something the walk skipped that the user should hear about.
@@ -148,6 +150,7 @@ pub fn discover(
                     path: p.clone(),
                     display,
                     kind,
+                    bytes: None,
                 }),
                 None => notes.push(Note {
                     path: display,
@@ -222,6 +225,7 @@ pub fn discover(
                 path: entry.path().to_path_buf(),
                 display,
                 kind,
+                bytes: None,
             });
         }
         let helm: Vec<PathBuf> =
