@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::checks::{eval, Catalog, Severity};
-use crate::findings::{fingerprint, Finding, FindingKind};
+use crate::findings::{fingerprint, Finding, FindingKind, Related};
 use crate::model::{Framework, LineIndex, Node, Resource, Span};
 use crate::parse::{self, hcl::HclBlock, Limits, ParseError};
 use crate::resources::{cloudformation, kubernetes, terraform, ResourceIndex};
@@ -485,12 +485,19 @@ pub fn scan_files(
                         });
                     }
                     for m in rr.marks {
-                        let secondary =
-                            if m.span != r.anchor && r.framework != Framework::Kubernetes {
-                                vec![(r.anchor, "in this resource".to_string())]
-                            } else {
-                                vec![]
-                            };
+                        let mut secondary = Vec::new();
+                        if m.span != r.anchor && r.framework != Framework::Kubernetes {
+                            secondary.push(Related {
+                                file: r.file,
+                                span: r.anchor,
+                                label: "in this resource".to_string(),
+                            });
+                        }
+                        secondary.extend(r.context.iter().map(|(file, span, label)| Related {
+                            file: *file,
+                            span: *span,
+                            label: label.clone(),
+                        }));
                         out.push(Finding {
                             check_id: check.id.clone(),
                             severity: check.severity,

@@ -14,6 +14,15 @@ pub enum FindingKind {
     Unknown,
 }
 
+/// A secondary location of a finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Related {
+    /// Index into the scan's sources.
+    pub file: usize,
+    pub span: Span,
+    pub label: String,
+}
+
 /// One finding. Line and column are computed only when rendering.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -25,8 +34,8 @@ pub struct Finding {
     pub span: Span,
     /// What is wrong at the span.
     pub label: String,
-    /// Context spans (the resource header).
-    pub secondary: Vec<(Span, String)>,
+    /// Context spans (the resource header; a module call site, in another file).
+    pub secondary: Vec<Related>,
     pub resource: String,
     pub fingerprint: String,
     pub kind: FindingKind,

@@ -225,4 +225,7 @@ pub struct Resource {
     pub partial: bool,
     /// Group of resources that can refer to each other (module directory, template file).
     pub group: usize,
+    /// Context every finding on this resource carries (e.g. the module call that created it):
+    /// (file index, span, label).
+    pub context: Vec<(usize, Span, String)>,
 }

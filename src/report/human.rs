@@ -8,7 +8,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use super::ReportInput;
 use crate::checks::Severity;
 use crate::engine::Source;
-use crate::findings::{Finding, FindingKind};
+use crate::findings::{Finding, FindingKind, Related};
 use crate::model::lines::clamp_to_char_boundary;
 use crate::model::Span;
 
@@ -62,19 +62,19 @@ fn relative(text: &str, span: Span, start: usize, end: usize) -> std::ops::Range
     (s - start)..(e - start)
 }
 
-fn render_one(f: &Finding, src: &Source, input: &ReportInput, renderer: &Renderer) -> String {
+fn render_one(f: &Finding, input: &ReportInput, renderer: &Renderer) -> String {
+    let sources = &input.result.sources;
+    let src = &sources[f.file];
     let text = &src.text;
     let (pline, _) = src.position(f.span.start);
-    let secondary: Vec<&(Span, String)> = f
-        .secondary
-        .iter()
-        .filter(|(s, _)| pline.abs_diff(src.position(s.start).0) <= MAX_CONTEXT_LINES)
-        .collect();
+    // Context in the same file, close by, shares the snippet; anything else gets its own.
+    let (near, far): (Vec<&Related>, Vec<&Related>) = f.secondary.iter().partition(|r| {
+        r.file == f.file && pline.abs_diff(src.position(r.span.start).0) <= MAX_CONTEXT_LINES
+    });
     let mut spans = vec![f.span];
-    spans.extend(secondary.iter().map(|(s, _)| *s));
+    spans.extend(near.iter().map(|r| r.span));
     let (start, end, line_start) = window(src, &spans);
-    let snippet_text = &text[start..end];
-    let mut snippet = Snippet::source(snippet_text)
+    let mut snippet = Snippet::source(&text[start..end])
         .line_start(line_start)
         .path(src.path.as_str())
         .annotation(
@@ -82,18 +82,40 @@ fn render_one(f: &Finding, src: &Source, input: &ReportInput, renderer: &Rendere
                 .span(relative(text, f.span, start, end))
                 .label(f.label.as_str()),
         );
-    for (s, label) in &secondary {
+    for r in &near {
         snippet = snippet.annotation(
             AnnotationKind::Context
-                .span(relative(text, *s, start, end))
-                .label(label.as_str()),
+                .span(relative(text, r.span, start, end))
+                .label(r.label.as_str()),
+        );
+    }
+    let mut snippets = vec![snippet];
+    for r in far.iter().filter(|r| r.file < sources.len()) {
+        let other = &sources[r.file];
+        let (s, e, first) = window(other, &[r.span]);
+        snippets.push(
+            Snippet::source(&other.text[s..e])
+                .line_start(first)
+                .path(other.path.as_str())
+                .annotation(
+                    AnnotationKind::Context
+                        .span(relative(&other.text, r.span, s, e))
+                        .label(r.label.as_str()),
+                ),
         );
     }
     let check = input.catalog.get(&f.check_id);
-    let mut group = level(f)
+    let mut snippets = snippets.into_iter();
+    let title = level(f)
         .primary_title(f.message.as_str())
-        .id(f.check_id.as_str())
-        .element(snippet);
+        .id(f.check_id.as_str());
+    let mut group = match snippets.next() {
+        Some(first) => title.element(first),
+        None => Group::with_title(title),
+    };
+    for sn in snippets {
+        group = group.element(sn);
+    }
     if !f.resource.is_empty() {
         group = group.element(Level::NOTE.message(format!("resource: {}", f.resource)));
     }
@@ -116,8 +138,7 @@ pub fn render(input: &ReportInput) -> String {
     .decor_style(DecorStyle::Ascii);
     let mut out = String::new();
     for f in &input.result.findings {
-        let src = &input.result.sources[f.file];
-        out.push_str(&render_one(f, src, input, &renderer));
+        out.push_str(&render_one(f, input, &renderer));
         out.push_str("\n\n");
     }
     out.push_str(&summary_line(input));

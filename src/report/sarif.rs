@@ -120,6 +120,22 @@ pub fn render(input: &ReportInput) -> String {
                     },
                     "logicalLocations": if f.resource.is_empty() { json!([]) } else { json!([{ "name": f.resource, "kind": "resource" }]) },
                 }],
+                "relatedLocations": f.secondary.iter().enumerate().filter(|(_, rel)| rel.file < r.sources.len()).map(|(i, rel)| {
+                    let other = &r.sources[rel.file];
+                    let (sl, sc) = other.position(rel.span.start);
+                    let (el, mut ec) = other.position(rel.span.end);
+                    if el == sl && ec <= sc {
+                        ec = sc + 1;
+                    }
+                    json!({
+                        "id": i + 1,
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": uri_escape(&other.path), "uriBaseId": "%SRCROOT%" },
+                            "region": { "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec }
+                        },
+                        "message": { "text": rel.label },
+                    })
+                }).collect::<Vec<_>>(),
                 "partialFingerprints": { "guardrailFingerprint/v1": f.fingerprint },
             })
         })

@@ -52,6 +52,7 @@ pub fn resources(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>
             pod_spec: None,
             partial: false,
             group,
+            context: Vec::new(),
         });
     }
 }

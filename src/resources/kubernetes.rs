@@ -87,5 +87,6 @@ pub fn objects(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>) 
         pod_spec,
         partial,
         group,
+        context: Vec::new(),
     });
 }

@@ -206,6 +206,7 @@ pub fn module_resources(files: &[ModuleFile], ctx: &ModuleContext, group: usize)
                 pod_spec: None,
                 partial: false,
                 group,
+                context: Vec::new(),
             });
         }
     }
