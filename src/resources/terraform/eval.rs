@@ -1102,14 +1102,13 @@ impl<'t> Instance<'t> {
             ("local", Some(name)) => {
                 let (v, def_file) = self.local(name)?;
                 let v = self.apply_steps(v, rest, sc, file, e, span)?;
-                // Same file: keep pointing at where the value is written.
-                Ok(if def_file == file && rest.is_empty() {
-                    v
-                } else if def_file == file {
-                    v
-                } else {
-                    relocate(v, span)
-                })
+                // A local points at where its value is written, in whichever file of the
+                // module that is.
+                let mut v = v;
+                if def_file != file {
+                    policy::tag_file(&mut v, def_file);
+                }
+                Ok(v)
             }
             ("path", Some(which)) => {
                 let s = match which {
@@ -1724,6 +1723,9 @@ pub fn relocate(mut n: Node, span: Span) -> Node {
 
 fn relocate_in_place(n: &mut Node, span: Span) {
     n.span = span;
+    if let Some(m) = &mut n.meta {
+        m.file = None;
+    }
     match &mut n.value {
         Value::List(items) => items.iter_mut().for_each(|i| relocate_in_place(i, span)),
         Value::Map(entries) => {
