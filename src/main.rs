@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use clap::Parser;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 use guardrail::checks::{Catalog, Severity};
 use guardrail::cli::{ChecksCommand, Cli, Command, ScanArgs};
@@ -21,13 +21,15 @@ use guardrail::{explain, testing};
 const STACK_SIZE: usize = 64 * 1024 * 1024;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Matches are kept so that `--var` and `--var-file` can be applied in command-line order.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(STACK_SIZE)
         .build_global();
     let color_allowed = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let result = match cli.command {
-        Command::Scan(args) => run_scan(*args, color_allowed),
+        Command::Scan(args) => run_scan(*args, matches.subcommand_matches("scan"), color_allowed),
         Command::Checks {
             command: ChecksCommand::List { format },
         } => list_checks(&format),
@@ -64,7 +66,7 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
         .ok_or_else(|| anyhow!("invalid --fail-on `{s}` (critical, high, medium, low, info, none)"))
 }
 
-fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
+fn run_scan(args: ScanArgs, matches: Option<&ArgMatches>, color_allowed: bool) -> Result<u8> {
     let start = Instant::now();
     let format = Format::parse(&args.format)
         .ok_or_else(|| anyhow!("unknown --format `{}` (human, json, sarif)", args.format))?;
@@ -93,7 +95,11 @@ fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
     let opts = ScanOptions {
         paths: args.paths.clone(),
         excludes: args.excludes.clone(),
-        var_files: args.var_files.clone(),
+        var_args: args.var_args(matches),
+        env_vars: std::env::vars()
+            .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
+            .collect(),
+        workspace: Some(args.workspace.clone()),
         frameworks,
         show_unknown: args.show_unknown,
         ..Default::default()

@@ -686,7 +686,11 @@ impl<'t> Instance<'t> {
             isolated: true,
         };
         let default = || match decl.default {
-            Some(d) => self.eval_body(d, isolated, decl.file),
+            Some(d) => {
+                let mut v = self.eval_body(d, isolated, decl.file);
+                v.meta_mut().via.insert(0, (decl.file, d.span));
+                v
+            }
             None => Node::unknown(
                 format!("var.{name} has no default"),
                 vec![],
