@@ -105,6 +105,10 @@ impl Tree<'_> {
 struct Frame<'s> {
     vars: Vec<(String, Node)>,
     parent: Scope<'s>,
+    /// `each`, `count` and dynamic iterators: a value is reported where it is used (with
+    /// where it came from as context). `for` and template variables stay inside their
+    /// expression.
+    relocate: bool,
 }
 
 /// The names visible to an expression.
@@ -117,10 +121,15 @@ struct Scope<'s> {
 
 impl<'s> Scope<'s> {
     fn get(&self, name: &str) -> Option<&'s Node> {
+        self.lookup(name).map(|(v, _)| v)
+    }
+
+    /// The value bound to `name` and whether its frame relocates values.
+    fn lookup(&self, name: &str) -> Option<(&'s Node, bool)> {
         let mut cur = self.frame;
         while let Some(f) = cur {
             if let Some((_, v)) = f.vars.iter().find(|(n, _)| n == name) {
-                return Some(v);
+                return Some((v, f.relocate));
             }
             cur = f.parent.frame;
         }
@@ -272,6 +281,7 @@ impl<'t> Instance<'t> {
                         let frame = Frame {
                             vars: binds.clone(),
                             parent: Scope::default(),
+                            relocate: true,
                         };
                         let sc = Scope {
                             frame: Some(&frame),
@@ -525,6 +535,7 @@ impl<'t> Instance<'t> {
             let frame = Frame {
                 vars: binds.clone(),
                 parent: Scope::default(),
+                relocate: true,
             };
             let sc = Scope {
                 frame: Some(&frame),
@@ -688,7 +699,7 @@ impl<'t> Instance<'t> {
         let default = || match decl.default {
             Some(d) => {
                 let mut v = self.eval_body(d, isolated, decl.file);
-                v.meta_mut().via.insert(0, (decl.file, d.span));
+                remember_origin(&mut v, decl.file);
                 v
             }
             None => Node::unknown(
@@ -707,8 +718,8 @@ impl<'t> Instance<'t> {
                 };
                 if matches!(v.value, Value::Null) && !decl.nullable && decl.default.is_some() {
                     v = default();
-                } else if let Some(via) = input.via {
-                    v.meta_mut().via.insert(0, via);
+                } else if let Some((origin_file, _)) = input.via {
+                    remember_origin(&mut v, origin_file);
                 }
                 v
             }
@@ -767,8 +778,9 @@ impl<'t> Instance<'t> {
         result.map(|v| (v, file))
     }
 
-    /// `data.TYPE.NAME.ATTR`: policy documents are computed; every other data source
-    /// attribute is unknown.
+    /// `data.TYPE.NAME`: the data source's value, and how many steps that consumed. Policy
+    /// documents are computed (one per `count` / `for_each` instance, like resources);
+    /// every other data source is unknown.
     fn data_ref(&self, steps: &[Step], span: Span, desc: &str) -> Result<(Node, usize), EvalError> {
         let attrs: Vec<&str> = steps
             .iter()
@@ -777,16 +789,12 @@ impl<'t> Instance<'t> {
                 _ => None,
             })
             .collect();
-        let unknown = |refs: Vec<String>| Node::unknown(desc.to_string(), refs, span);
         if attrs.len() < 2 {
-            return Ok((unknown(vec![]), 0));
+            return Ok((Node::unknown(desc.to_string(), vec![], span), 0));
         }
         let refs = vec![format!("data.{}.{}", attrs[0], attrs[1])];
-        if attrs[0] != "aws_iam_policy_document" || attrs.len() < 3 {
-            return Ok((unknown(refs), 2));
-        }
-        if !matches!(attrs[2], "json" | "minified_json") {
-            return Ok((unknown(refs), 3));
+        if attrs[0] != "aws_iam_policy_document" {
+            return Ok((Node::unknown(desc.to_string(), refs, span), 2));
         }
         let name = attrs[1];
         let Some(&(file, block)) = self.data_defs.get(&("aws_iam_policy_document", name)) else {
@@ -794,11 +802,8 @@ impl<'t> Instance<'t> {
                 "no data \"aws_iam_policy_document\" \"{name}\" in this module"
             )));
         };
-        if block.body.get("count").is_some() || block.body.get("for_each").is_some() {
-            return Ok((unknown(refs), 3));
-        }
         let slot = self.docs.borrow().get(name).cloned();
-        let doc = match slot {
+        let value = match slot {
             Some(Slot::Done(v)) => v,
             Some(Slot::Failed(e)) => return Err(e),
             Some(Slot::Busy) => {
@@ -806,26 +811,68 @@ impl<'t> Instance<'t> {
                     file,
                     format!("reference cycle through data.aws_iam_policy_document.{name}"),
                 );
-                return Ok((unknown(refs), 3));
+                return Ok((Node::unknown(desc.to_string(), refs, span), 2));
             }
             None => {
                 self.docs.borrow_mut().insert(name.to_string(), Slot::Busy);
-                let body = self.eval_body(&block.body, Scope::default(), file);
-                let mut doc = policy::document_from_block(&body, block.header, file);
-                doc.value = match doc.value {
-                    Value::Unknown(mut u) => {
-                        u.refs = refs.clone();
-                        Value::Unknown(u)
-                    }
-                    v => v,
-                };
+                let v = self.policy_documents(block, file, &refs[0]);
                 self.docs
                     .borrow_mut()
-                    .insert(name.to_string(), Slot::Done(doc.clone()));
-                doc
+                    .insert(name.to_string(), Slot::Done(v.clone()));
+                v
             }
         };
-        Ok((relocate(doc, span), 3))
+        Ok((relocate(value, span), 2))
+    }
+
+    /// The value of a `data "aws_iam_policy_document"` block: `{json, minified_json}`, or a
+    /// list / map of those with `count` / `for_each`.
+    fn policy_documents(&self, block: &HclBlock, file: usize, address: &str) -> Node {
+        let header = block.header;
+        let object = |binds: &[(String, Node)]| {
+            let frame = Frame {
+                vars: binds.to_vec(),
+                parent: Scope::default(),
+                relocate: true,
+            };
+            let sc = Scope {
+                frame: Some(&frame),
+                isolated: false,
+            };
+            let body = self.eval_body(&block.body, sc, file);
+            let mut doc = policy::document_from_block(&body, header, file);
+            if let Value::Unknown(u) = &mut doc.value {
+                u.refs = vec![address.to_string()];
+            }
+            obj(&[("json", doc.clone()), ("minified_json", doc)], header)
+        };
+        let instances = self.instances(&block.body, file);
+        let keyed = block.body.get("count").is_some() || block.body.get("for_each").is_some();
+        if keyed && instances.len() == 1 && instances[0].1.is_none() {
+            return Node::unknown(
+                format!("{address} has an unknown count or for_each"),
+                vec![address.to_string()],
+                header,
+            );
+        }
+        if block.body.get("count").is_some() {
+            let items = instances.iter().map(|(_, _, b)| object(b)).collect();
+            Node::new(Value::List(items), header)
+        } else if block.body.get("for_each").is_some() {
+            let entries = instances
+                .iter()
+                .map(|(_, key, b)| {
+                    let name = key
+                        .as_ref()
+                        .and_then(|k| k.scalar_text())
+                        .unwrap_or_default();
+                    (Key { name, span: header }, object(b))
+                })
+                .collect();
+            Node::new(Value::Map(entries), header)
+        } else {
+            object(&[])
+        }
     }
 
     // ---- expressions -----------------------------------------------------------------
@@ -895,6 +942,7 @@ impl<'t> Instance<'t> {
             let frame = Frame {
                 vars: vec![(d.iterator.clone(), obj(&[("key", k), ("value", v)], span))],
                 parent: sc,
+                relocate: true,
             };
             let sc2 = Scope {
                 frame: Some(&frame),
@@ -978,8 +1026,12 @@ impl<'t> Instance<'t> {
     fn eval_expr(&self, e: &Expr, span: Span, sc: Scope, file: usize) -> R {
         match e {
             Expr::Var(name) => {
-                if let Some(v) = sc.get(name) {
-                    return Ok(v.clone());
+                if let Some((v, relocating)) = sc.lookup(name) {
+                    return Ok(if relocating {
+                        from_binding(v.clone(), span, file)
+                    } else {
+                        v.clone()
+                    });
                 }
                 if sc.isolated {
                     return Err(EvalError(format!("`{name}` is not a template variable")));
@@ -993,6 +1045,12 @@ impl<'t> Instance<'t> {
                             return Err(EvalError(format!("`{root}` is not a template variable")));
                         }
                         return self.root_traversal(root, steps, span, sc, file, e);
+                    }
+                }
+                if let Value::Expr(Expr::Var(root)) = &base.value {
+                    if let Some((v, true)) = sc.lookup(root) {
+                        let v = self.apply_steps(v.clone(), steps, sc, file, e, span)?;
+                        return Ok(from_binding(v, span, file));
                     }
                 }
                 let b = self.eval(base, sc, file)?;
@@ -1301,7 +1359,11 @@ impl<'t> Instance<'t> {
                         if let Some(kv) = key_var {
                             vars.push((kv.clone(), k));
                         }
-                        let frame = Frame { vars, parent: sc };
+                        let frame = Frame {
+                            vars,
+                            parent: sc,
+                            relocate: false,
+                        };
                         let sc2 = Scope {
                             frame: Some(&frame),
                             isolated: sc.isolated,
@@ -1347,7 +1409,11 @@ impl<'t> Instance<'t> {
             if let Some(kv) = &f.key_var {
                 vars.push((kv.clone(), k));
             }
-            let frame = Frame { vars, parent: sc };
+            let frame = Frame {
+                vars,
+                parent: sc,
+                relocate: false,
+            };
             let sc2 = Scope {
                 frame: Some(&frame),
                 isolated: sc.isolated,
@@ -1523,6 +1589,7 @@ impl<'t> Instance<'t> {
                 let frame = Frame {
                     vars,
                     parent: Scope::default(),
+                    relocate: false,
                 };
                 let sc = Scope {
                     frame: Some(&frame),
@@ -1718,6 +1785,35 @@ fn binary(op: BinaryOp, l: &Node, r: &Node, span: Span) -> R {
     }
 }
 
+/// A value of `each`, `count` or a dynamic iterator, reported where it is used; where it was
+/// written becomes context.
+fn from_binding(mut v: Node, span: Span, file: usize) -> Node {
+    if v.span != span {
+        remember_origin(&mut v, file);
+    }
+    relocate(v, span)
+}
+
+/// Records, on a value and everything in it, where it is written (`file`, unless a node
+/// carries its own), before it is relocated to where it is used.
+fn remember_origin(n: &mut Node, file: usize) {
+    if !n.span.is_empty() && !n.is_unknown() {
+        let origin = n.span;
+        let m = n.meta_mut();
+        let at = (m.file.unwrap_or(file), origin);
+        if !m.via.contains(&at) {
+            m.via.insert(0, at);
+        }
+    }
+    match &mut n.value {
+        Value::List(items) => items.iter_mut().for_each(|i| remember_origin(i, file)),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .for_each(|(_, v)| remember_origin(v, file)),
+        _ => {}
+    }
+}
+
 /// Gives a value (its children, and expressions inside it) the span of the place that uses
 /// it. Structures attached as metadata keep their own spans (they carry their file).
 pub fn relocate(mut n: Node, span: Span) -> Node {
@@ -1779,4 +1875,264 @@ fn node_count(n: &Node, limit: usize) -> usize {
     let mut c = 0;
     walk(n, &mut c, limit);
     c
+}
+
+/// Evaluation of expressions in a throwaway module, for unit tests of functions and
+/// expression forms.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::resources::terraform::modules::{FileReader, ModuleFile};
+
+    /// Evaluates `expr` in a root module made of `module_text` (which may declare variables,
+    /// locals and data sources).
+    pub fn eval_in(module_text: &str, expr: &str) -> R {
+        let (blocks, _) = crate::parse::hcl::parse(module_text, &crate::parse::Limits::default())
+            .expect("test module parses");
+        let e = hcl_edit::parser::parse_expr(expr).expect("test expression parses");
+        let node = crate::parse::hcl::convert_expr(&e);
+        let mut dirs = BTreeMap::new();
+        let dir = ModuleDir {
+            dir: PathBuf::from("/nonexistent/root"),
+            files: vec![ModuleFile { file: 0, blocks }],
+            scanned: true,
+            ..ModuleDir::default()
+        };
+        dirs.insert(dir.dir.clone(), ModuleDir::default());
+        let files = FileReader::default();
+        let texts = [module_text];
+        let inputs = EvalInputs {
+            texts: &texts,
+            workspace: "staging",
+            cli_vars: &[],
+            env_vars: &[],
+            files: &files,
+        };
+        let shared = Shared {
+            dirs: &dirs,
+            inputs: &inputs,
+        };
+        let tree = Tree {
+            shared: &shared,
+            root: &dir,
+            notes: RefCell::new(Vec::new()),
+            reached: RefCell::new(BTreeSet::new()),
+            groups: Cell::new(0),
+        };
+        let inst = Instance::new(&tree, &dir, Vec::new(), 0, None);
+        // The expression is not in the module text: evaluate it as if in another file.
+        inst.eval(&node, Scope::default(), 1)
+    }
+
+    /// Evaluates `expr` with no module context.
+    pub fn eval(expr: &str) -> R {
+        eval_in("", expr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{eval, eval_in};
+    use crate::model::Value;
+    use crate::resources::terraform::functions::to_json;
+    use serde_json::json;
+
+    fn j(expr: &str) -> serde_json::Value {
+        let v = eval(expr).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+        to_json(&v).unwrap_or_else(|| panic!("{expr} is not wholly known: {v:?}"))
+    }
+
+    fn unknown(expr: &str) -> bool {
+        matches!(eval(expr).map(|v| v.value), Ok(Value::Unknown(_)))
+    }
+
+    #[test]
+    fn conditionals() {
+        assert_eq!(j(r#"true ? "a" : "b""#), json!("a"));
+        assert_eq!(j(r#"1 > 2 ? "a" : "b""#), json!("b"));
+        assert!(unknown(r#"aws_s3_bucket.b.id == "x" ? "a" : "b""#));
+        assert!(eval(r#""nope" ? 1 : 2"#).is_err());
+    }
+
+    #[test]
+    fn for_expressions() {
+        assert_eq!(j("[for x in [1, 2, 3] : x * 2 if x != 2]"), json!([2, 6]));
+        assert_eq!(
+            j(r#"{for k, v in {a = 1, b = 2} : upper(k) => v}"#),
+            json!({"A": 1, "B": 2})
+        );
+        assert_eq!(
+            j(r#"{for s in ["a1", "a2", "b1"] : substr(s, 0, 1) => s...}"#),
+            json!({"a": ["a1", "a2"], "b": ["b1"]})
+        );
+        assert_eq!(j("[for i, v in [\"x\", \"y\"] : i]"), json!([0, 1]));
+        assert!(unknown("[for x in var_unknown.list : x]"));
+        assert!(
+            eval(r#"{for s in ["a", "a"] : s => s}"#).is_err(),
+            "duplicate keys"
+        );
+    }
+
+    #[test]
+    fn splat_index_and_attribute_access() {
+        assert_eq!(j(r#"[{n = "a"}, {n = "b"}][*].n"#), json!(["a", "b"]));
+        assert_eq!(
+            j(r#"[{n = ["a"]}, {n = ["b"]}][*].n[0]"#),
+            json!(["a", "b"])
+        );
+        assert_eq!(j(r#"[{n = "a"}, {n = "b"}].*.n"#), json!(["a", "b"]));
+        assert_eq!(j(r#"{a = {b = ["x", "y"]}}.a.b[1]"#), json!("y"));
+        assert_eq!(j(r#"{a = 1}["a"]"#), json!(1));
+        assert_eq!(j("null[*]"), json!([]));
+        assert_eq!(j(r#""single"[*]"#), json!(["single"]));
+        assert!(eval(r#"{a = 1}.b"#).is_err());
+        assert!(eval("[1][3]").is_err());
+        assert!(unknown("aws_instance.web[*].id"));
+    }
+
+    #[test]
+    fn operators() {
+        assert_eq!(j("1 + 2 * 3 - 4 / 2"), json!(5));
+        assert_eq!(j("7 % 3"), json!(1));
+        assert_eq!(j("-(2)"), json!(-2));
+        assert_eq!(j("!true"), json!(false));
+        assert_eq!(j(r#""1" + 1"#), json!(2));
+        assert_eq!(j(r#"1 == "1""#), json!(false));
+        assert_eq!(j(r#"[1, "a"] == [1, "a"]"#), json!(true));
+        // Known operands decide even when the other one is unknown: not a guess.
+        assert_eq!(j("false && aws_s3_bucket.b.x"), json!(false));
+        assert_eq!(j("true || aws_s3_bucket.b.x"), json!(true));
+        assert!(unknown("true && aws_s3_bucket.b.x"));
+        assert!(eval("1 / 0").is_err());
+    }
+
+    #[test]
+    fn templates_and_directives() {
+        assert_eq!(j(r#""a-${1 + 1}-${true}""#), json!("a-2-true"));
+        assert_eq!(
+            j(r#""%{ if 1 == 1 }yes%{ else }no%{ endif }""#),
+            json!("yes")
+        );
+        assert_eq!(
+            j(r#""%{ for x in ["a", "b"] }${x};%{ endfor }""#),
+            json!("a;b;")
+        );
+        assert_eq!(j(r#""x %{~ if true ~} y %{~ endif ~} z""#), json!("xyz"));
+        assert_eq!(
+            j(r#""%{ for x in [1, 2] ~}
+${x}
+%{~ endfor }""#),
+            json!("12")
+        );
+        assert_eq!(
+            j(r#""${[1, 2]}""#),
+            json!([1, 2]),
+            "a lone interpolation is the value"
+        );
+        assert!(unknown(r#""arn:${aws_s3_bucket.b.arn}/*""#));
+        assert!(eval(r#""${null}x""#).is_err());
+    }
+
+    #[test]
+    fn variables_locals_path_and_workspace() {
+        let m = r#"
+variable "with_default" { default = "d" }
+variable "number" {
+  type    = number
+  default = "8080"
+}
+variable "required" {}
+locals {
+  a = "${var.with_default}-x"
+  b = local.a
+  list = [for i in range(3) : i]
+}
+"#;
+        let ev = |e: &str| to_json(&eval_in(m, e).unwrap());
+        assert_eq!(ev("local.b"), Some(json!("d-x")));
+        assert_eq!(ev("var.number + 1"), Some(json!(8081)));
+        assert_eq!(ev("local.list"), Some(json!([0, 1, 2])));
+        assert_eq!(ev("terraform.workspace"), Some(json!("staging")));
+        assert_eq!(ev("path.module"), Some(json!(".")));
+        assert_eq!(ev("var.required"), None, "no default: unknown");
+        assert!(eval_in(m, "var.undeclared").is_err());
+        assert!(eval_in(m, "local.undefined").is_err());
+    }
+
+    #[test]
+    fn cycles_are_unknown_not_hangs() {
+        let m = "locals {\n  a = local.b\n  b = local.a\n  c = [local.c]\n}\n";
+        for e in ["local.a", "local.b", "local.c[0]"] {
+            match eval_in(m, e).map(|v| v.value) {
+                Ok(Value::Unknown(u)) => assert!(u.text.contains("cycle"), "{e}: {}", u.text),
+                other => panic!("{e}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn doubling_locals_are_bounded() {
+        // Each local doubles the previous one: 2^40 elements if built naively.
+        let mut m = String::from("locals {\n  l0 = [1, 2]\n");
+        for i in 1..=40 {
+            m.push_str(&format!(
+                "  l{i} = concat(local.l{}, local.l{})\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        m.push_str("}\n");
+        let v = eval_in(&m, "local.l40").unwrap();
+        assert!(matches!(v.value, Value::Unknown(_)), "{:?}", v.value);
+    }
+
+    #[test]
+    fn policy_documents_from_data_sources() {
+        let m = r#"
+data "aws_iam_policy_document" "d" {
+  count = 1
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::1:root"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["true"]
+    }
+  }
+}
+"#;
+        let v = eval_in(m, "data.aws_iam_policy_document.d[0].json").unwrap();
+        let text = v.as_str().expect("a known JSON string");
+        let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            parsed,
+            json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject"],
+                    "Resource": ["*"],
+                    "Principal": {"AWS": ["arn:aws:iam::1:root"]},
+                    "Condition": {"Bool": {"aws:SecureTransport": ["true"]}}
+                }]
+            })
+        );
+        let st = v.structured().expect("structure attached");
+        let action = st
+            .get_path(&["Statement"])
+            .and_then(|s| s.as_list())
+            .unwrap()[0]
+            .get("Action")
+            .unwrap();
+        assert_eq!(
+            &m[action.span.start..action.span.end],
+            r#"["s3:GetObject"]"#
+        );
+        assert_eq!(action.meta.as_ref().and_then(|m| m.file), Some(0));
+    }
 }

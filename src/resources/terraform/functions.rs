@@ -1046,3 +1046,266 @@ fn all_any(name: &str, args: &[Node], span: Span) -> R {
         span,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::eval::testing::{eval, eval_in};
+    use super::to_json;
+    use crate::model::Value;
+    use serde_json::{json, Value as J};
+
+    /// The value of a wholly known expression.
+    fn j(expr: &str) -> J {
+        let v = eval(expr).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+        to_json(&v).unwrap_or_else(|| panic!("{expr} is not wholly known: {v:?}"))
+    }
+
+    /// The expression is unknown (never a guess).
+    fn u(expr: &str) {
+        match eval(expr) {
+            Ok(v) if matches!(v.value, Value::Unknown(_)) => {}
+            other => panic!("{expr} should be unknown, got {other:?}"),
+        }
+    }
+
+    /// The expression is an error (what `try` catches).
+    fn e(expr: &str) {
+        assert!(eval(expr).is_err(), "{expr} should be an error");
+    }
+
+    // `aws_s3_bucket.x.y` is always unknown: a resource attribute.
+    const UNK: &str = "aws_s3_bucket.x.y";
+
+    #[test]
+    fn merge() {
+        assert_eq!(
+            j(r#"merge({a = 1, b = 1}, {b = 2}, null)"#),
+            json!({"a": 1, "b": 2})
+        );
+        u(&format!("merge({{a = 1}}, {UNK})"));
+        assert_eq!(
+            j(&format!("keys(merge({{a = {UNK}}}, {{b = 2}}))")),
+            json!(["a", "b"])
+        );
+        e("merge(1)");
+    }
+
+    #[test]
+    fn concat() {
+        assert_eq!(j(r#"concat([1], [], [2, 3])"#), json!([1, 2, 3]));
+        assert_eq!(j(&format!("length(concat([{UNK}], [1]))")), json!(2));
+        u(&format!("concat([1], {UNK})"));
+    }
+
+    #[test]
+    fn lookup() {
+        assert_eq!(j(r#"lookup({a = "x"}, "a", "d")"#), json!("x"));
+        assert_eq!(j(r#"lookup({a = "x"}, "b", "d")"#), json!("d"));
+        e(r#"lookup({a = "x"}, "b")"#);
+        u(&format!(r#"lookup({UNK}, "a", "d")"#));
+    }
+
+    #[test]
+    fn try_and_can() {
+        assert_eq!(j(r#"try({a = 1}.b, "fallback")"#), json!("fallback"));
+        assert_eq!(j(r#"try({a = 1}.a, "fallback")"#), json!(1));
+        assert_eq!(j(r#"can({a = 1}.b)"#), json!(false));
+        assert_eq!(j(r#"can({a = 1}.a)"#), json!(true));
+        // An unknown value might still fail later: like Terraform, the result is unknown.
+        u(&format!(r#"try({UNK}, "fallback")"#));
+        u(&format!("can({UNK})"));
+        e(r#"try({a = 1}.b, [][0])"#);
+    }
+
+    #[test]
+    fn coalesce_and_coalescelist() {
+        assert_eq!(j(r#"coalesce(null, "", "b", "c")"#), json!("b"));
+        u(&format!(r#"coalesce(null, {UNK}, "b")"#));
+        e("coalesce(null, \"\")");
+        assert_eq!(j("coalescelist([], [1], [2])"), json!([1]));
+        u(&format!("coalescelist([], {UNK})"));
+    }
+
+    #[test]
+    fn compact_distinct_flatten() {
+        assert_eq!(j(r#"compact(["a", "", null, "b"])"#), json!(["a", "b"]));
+        u(&format!(r#"compact(["a", {UNK}])"#));
+        assert_eq!(
+            j(r#"distinct(["a", "b", "a", 1, 1])"#),
+            json!(["a", "b", 1])
+        );
+        u(&format!(r#"distinct(["a", {UNK}])"#));
+        assert_eq!(
+            j(r#"flatten([["a"], [["b"], []], "c"])"#),
+            json!(["a", "b", "c"])
+        );
+        u(&format!("flatten([[1], {UNK}])"));
+    }
+
+    #[test]
+    fn format() {
+        assert_eq!(
+            j(r#"format("%s-%d-%03d-%.2f-%t", "a", 7, 5, 3.14159, true)"#),
+            json!("a-7-005-3.14-true")
+        );
+        assert_eq!(
+            j(r#"format("%q|%5s|%-3s|%%|%x|%v", "q", "r", "l", 255, [1])"#),
+            json!("\"q\"|    r|l  |%|ff|[1]")
+        );
+        u(&format!(r#"format("%s", {UNK})"#));
+        e(r#"format("%s %s", "one")"#);
+        e(r#"format("%d", "x")"#);
+    }
+
+    #[test]
+    fn join_split_replace() {
+        assert_eq!(j(r#"join("-", ["a", "b"], ["c"])"#), json!("a-b-c"));
+        u(&format!(r#"join("-", ["a", {UNK}])"#));
+        assert_eq!(j(r#"split(",", "a,b,,c")"#), json!(["a", "b", "", "c"]));
+        u(&format!(r#"split(",", {UNK})"#));
+        assert_eq!(j(r#"replace("a_b_c", "_", "-")"#), json!("a-b-c"));
+        assert_eq!(j(r##"replace("a1b22c", "/[0-9]+/", "#")"##), json!("a#b#c"));
+        assert_eq!(
+            j(r#"replace("key=val", "/(\\w+)=(\\w+)/", "$2=$1")"#),
+            json!("val=key")
+        );
+        u(&format!(r#"replace({UNK}, "a", "b")"#));
+        e(r#"replace("x", "/(/", "y")"#);
+    }
+
+    #[test]
+    fn lower_upper_trimspace() {
+        assert_eq!(j(r#"lower("AbC")"#), json!("abc"));
+        assert_eq!(j(r#"upper("AbC")"#), json!("ABC"));
+        assert_eq!(j("trimspace(\"  a b \\n\")"), json!("a b"));
+        u(&format!("lower({UNK})"));
+        u(&format!("upper({UNK})"));
+        u(&format!("trimspace({UNK})"));
+    }
+
+    #[test]
+    fn length_contains_element() {
+        assert_eq!(j(r#"length([1, 2, 3])"#), json!(3));
+        assert_eq!(j(r#"length({a = 1})"#), json!(1));
+        assert_eq!(j(r#"length("héllo")"#), json!(5));
+        u(&format!("length({UNK})"));
+        assert_eq!(j(r#"contains(["a", "b"], "b")"#), json!(true));
+        assert_eq!(j(r#"contains(["a", "b"], "c")"#), json!(false));
+        assert_eq!(j(&format!(r#"contains(["a", {UNK}], "a")"#)), json!(true));
+        u(&format!(r#"contains(["a", {UNK}], "c")"#));
+        assert_eq!(j(r#"element(["a", "b"], 3)"#), json!("b"));
+        u(&format!("element({UNK}, 0)"));
+        e("element([], 0)");
+    }
+
+    #[test]
+    fn keys_values_zipmap() {
+        assert_eq!(j(r#"keys({b = 1, a = 2})"#), json!(["a", "b"]));
+        assert_eq!(j(r#"values({b = 1, a = 2})"#), json!([2, 1]));
+        u(&format!("keys({UNK})"));
+        u(&format!("values({UNK})"));
+        assert_eq!(j(r#"zipmap(["a", "b"], [1, 2])"#), json!({"a": 1, "b": 2}));
+        u(&format!(r#"zipmap(["a"], {UNK})"#));
+        e(r#"zipmap(["a"], [])"#);
+    }
+
+    #[test]
+    fn type_conversions() {
+        assert_eq!(j("tolist([1, 2])"), json!([1, 2]));
+        u(&format!("tolist({UNK})"));
+        assert_eq!(j(r#"toset(["b", "a", "b"])"#), json!(["a", "b"]));
+        u(&format!("toset([{UNK}])"));
+        assert_eq!(j("tomap({a = 1})"), json!({"a": 1}));
+        u(&format!("tomap({UNK})"));
+        e("tomap([1])");
+        assert_eq!(j("tostring(5)"), json!("5"));
+        assert_eq!(j("tostring(true)"), json!("true"));
+        u(&format!("tostring({UNK})"));
+        e("tostring([1])");
+        assert_eq!(j(r#"tonumber("42")"#), json!(42));
+        u(&format!("tonumber({UNK})"));
+        e(r#"tonumber("x")"#);
+        assert_eq!(j(r#"tobool("true")"#), json!(true));
+        u(&format!("tobool({UNK})"));
+        e(r#"tobool("yes")"#);
+    }
+
+    #[test]
+    fn jsonencode_jsondecode_yamldecode() {
+        assert_eq!(
+            j(r#"jsonencode({b = [1, true], a = "x"})"#),
+            json!(r#"{"a":"x","b":[1,true]}"#)
+        );
+        u(&format!("jsonencode({{a = {UNK}}})"));
+        // The structure stays readable even when the text is unknown.
+        let v = eval(&format!(
+            r#"jsonencode({{Statement = [{{Action = "*", Resource = {UNK}}}]}})"#
+        ))
+        .unwrap();
+        assert!(v.is_unknown());
+        let st = v.structured().expect("structure kept");
+        assert!(st.get("Statement").is_some());
+        assert_eq!(j(r#"jsondecode("{\"a\": [1, 2]}").a[1]"#), json!(2));
+        u(&format!("jsondecode({UNK})"));
+        e(r#"jsondecode("{")"#);
+        assert_eq!(
+            j("yamldecode(\"a:\\n  - x\\n  - 2\\n\")"),
+            json!({"a": ["x", 2]})
+        );
+        u(&format!("yamldecode({UNK})"));
+        e("yamldecode(\"a: [\")");
+    }
+
+    #[test]
+    fn cidrsubnet() {
+        assert_eq!(
+            j(r#"cidrsubnet("10.0.0.0/16", 8, 2)"#),
+            json!("10.0.2.0/24")
+        );
+        assert_eq!(
+            j(r#"cidrsubnet("10.1.2.0/24", 4, 15)"#),
+            json!("10.1.2.240/28")
+        );
+        assert_eq!(
+            j(r#"cidrsubnet("fd00:fd12:3456:7890::/56", 16, 162)"#),
+            json!("fd00:fd12:3456:7800:a200::/72")
+        );
+        u(&format!(r#"cidrsubnet({UNK}, 8, 1)"#));
+        e(r#"cidrsubnet("10.0.0.0/30", 4, 1)"#);
+        e(r#"cidrsubnet("10.0.0.0/16", 2, 4)"#);
+    }
+
+    #[test]
+    fn file_and_templatefile_outside_the_tree_are_unknown() {
+        // The test module lives in a directory that does not exist: nothing is readable.
+        u(r#"file("/etc/hostname")"#);
+        u(r#"templatefile("t.tftpl", {})"#);
+        u(&format!("file({UNK})"));
+    }
+
+    #[test]
+    fn sensitive_values_stay_sensitive() {
+        let m = "variable \"s\" {\n  default   = \"secret\"\n  sensitive = true\n}\n";
+        let v = eval_in(m, r#"upper(var.s)"#).unwrap();
+        assert!(v.is_sensitive());
+        let v = eval_in(m, r#""x-${var.s}""#).unwrap();
+        assert!(v.is_sensitive());
+        let v = eval_in(m, "nonsensitive(var.s)").unwrap();
+        assert!(!v.is_sensitive());
+        assert!(eval("sensitive(\"a\")").unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn other_helpers() {
+        assert_eq!(j(r#"startswith("abc", "ab")"#), json!(true));
+        assert_eq!(j(r#"trimprefix("abc", "a")"#), json!("bc"));
+        assert_eq!(j(r#"substr("hello", 1, 3)"#), json!("ell"));
+        assert_eq!(j("range(3)"), json!([0, 1, 2]));
+        e("range(5000)");
+        assert_eq!(j("max(1, 5, 3)"), json!(5));
+        assert_eq!(j("one([])"), J::Null);
+        assert_eq!(j(r#"alltrue([true, "true"])"#), json!(true));
+        u(&format!("unknownfn({UNK})"));
+        u("timestamp()");
+    }
+}
