@@ -253,7 +253,7 @@ pub fn run_check_dir(
 }
 
 /// Finds fixture directories: `dir` itself when it is named after a check, else its
-/// sub-directories that are.
+/// sub-directories (except those whose name starts with `_`).
 pub fn fixture_dirs(dir: &Path, catalog: &Catalog) -> Vec<(PathBuf, String)> {
     let name = dir
         .file_name()
@@ -275,6 +275,10 @@ pub fn fixture_dirs(dir: &Path, catalog: &Catalog) -> Vec<(PathBuf, String)> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
+            // `_name/` holds shared test trees, not a check's fixtures.
+            if n.starts_with('_') {
+                continue;
+            }
             out.push((p, n));
         }
     }

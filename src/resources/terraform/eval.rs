@@ -72,7 +72,7 @@ pub fn evaluate_root(shared: &Shared, dir: &ModuleDir) -> TreeResult {
     };
     let mut resources = Vec::new();
     {
-        let root = Instance::new(&tree, dir, Vec::new(), 0, None);
+        let root = Instance::new(&tree, dir, Vec::new(), Vec::new(), None);
         root.resources("", &[], &mut resources);
     }
     TreeResult {
@@ -164,6 +164,9 @@ enum Keying {
     ForEach,
 }
 
+/// A module call argument: (name, value evaluated in the caller, where it is written).
+type CallArg = (String, Node, Span);
+
 /// The instances of a block with `count` / `for_each`: (address suffix, key, bindings).
 type Instances = Vec<(String, Option<Node>, Vec<(String, Node)>)>;
 
@@ -174,6 +177,8 @@ struct Instance<'t> {
     /// Call names from the root (`["vpc", "subnets"]`): the `modules.json` key.
     key_path: Vec<String>,
     depth: usize,
+    /// Directories of the calling instances, root first: a call back into one is a cycle.
+    chain: Vec<PathBuf>,
     path_module: String,
     var_decls: HashMap<&'t str, VarDecl<'t>>,
     inputs: HashMap<String, Input>,
@@ -195,9 +200,10 @@ impl<'t> Instance<'t> {
         tree: &'t Tree<'t>,
         dir: &'t ModuleDir,
         key_path: Vec<String>,
-        depth: usize,
+        chain: Vec<PathBuf>,
         inputs: Option<HashMap<String, Input>>,
     ) -> Instance<'t> {
+        let depth = chain.len();
         tree.reached.borrow_mut().insert(dir.dir.clone());
         let mut var_decls = HashMap::new();
         let mut local_defs = HashMap::new();
@@ -237,6 +243,7 @@ impl<'t> Instance<'t> {
             dir,
             key_path,
             depth,
+            chain,
             path_module: modules::relative(&tree.root.dir, &dir.dir),
             var_decls,
             inputs,
@@ -356,7 +363,7 @@ impl<'t> Instance<'t> {
                 _ => None,
             };
             return match n {
-                Some(n) if n == 0.0 => Vec::new(),
+                Some(0.0) => Vec::new(),
                 Some(n) if n > 0.0 && n.fract() == 0.0 && n as usize <= MAX_INSTANCES => (0..n
                     as usize)
                     .map(|i| {
@@ -512,6 +519,13 @@ impl<'t> Instance<'t> {
             }
             None => return unknown(format!("module.{name} has no literal source")),
         };
+        if target.dir == self.dir.dir || self.chain.contains(&target.dir) {
+            self.tree.note(
+                file,
+                format!("module.{name} calls a module that contains it (a cycle); not followed"),
+            );
+            return unknown(format!("module.{name} is part of a module cycle"));
+        }
         if self.depth + 1 > MAX_MODULE_DEPTH {
             self.tree.note(
                 file,
@@ -530,7 +544,7 @@ impl<'t> Instance<'t> {
         let unknown_keys =
             instances.len() == 1 && instances[0].1.is_none() && keying != Keying::Single;
         // Each instance's arguments, evaluated in the caller with its `count`/`each`.
-        let mut arg_sets: Vec<(String, Option<Node>, Vec<(String, Node, Span)>)> = Vec::new();
+        let mut arg_sets: Vec<(String, Option<Node>, Vec<CallArg>)> = Vec::new();
         for (suffix, key, binds) in &instances {
             let frame = Frame {
                 vars: binds.clone(),
@@ -580,13 +594,9 @@ impl<'t> Instance<'t> {
                     )
                 })
                 .collect();
-            let child = Instance::new(
-                self.tree,
-                target,
-                key_path.clone(),
-                self.depth + 1,
-                Some(inputs),
-            );
+            let mut chain = self.chain.clone();
+            chain.push(self.dir.dir.clone());
+            let child = Instance::new(self.tree, target, key_path.clone(), chain, Some(inputs));
             let suffix = if fold { String::new() } else { suffix };
             call.instances.push((suffix, Rc::new(child)));
             if let Some(k) = key {
@@ -699,7 +709,10 @@ impl<'t> Instance<'t> {
         let default = || match decl.default {
             Some(d) => {
                 let mut v = self.eval_body(d, isolated, decl.file);
-                remember_origin(&mut v, decl.file);
+                // Never point at where a secret is written.
+                if !decl.sensitive {
+                    remember_origin(&mut v, decl.file);
+                }
                 v
             }
             None => Node::unknown(
@@ -718,7 +731,7 @@ impl<'t> Instance<'t> {
                 };
                 if matches!(v.value, Value::Null) && !decl.nullable && decl.default.is_some() {
                     v = default();
-                } else if let Some((origin_file, _)) = input.via {
+                } else if let Some((origin_file, _)) = input.via.filter(|_| !decl.sensitive) {
                     remember_origin(&mut v, origin_file);
                 }
                 v
@@ -925,7 +938,7 @@ impl<'t> Instance<'t> {
         file: usize,
     ) -> Result<Vec<Node>, EvalError> {
         let coll = self.eval(&d.for_each, sc, file)?;
-        let Some(items) = iter_items(&coll, true)? else {
+        let Some(items) = iter_items(&coll)? else {
             let mut refs = Vec::new();
             coll.collect_refs(&mut refs);
             return Ok(vec![Node::unknown(
@@ -1004,7 +1017,9 @@ impl<'t> Instance<'t> {
 
     /// Attaches the structure of a policy document given as a JSON string.
     fn with_policy(&self, mut n: Node, file: usize, mappable: bool) -> Node {
-        if n.structured().is_some() {
+        if let Some(st) = n.meta.as_mut().and_then(|m| m.structured.as_mut()) {
+            // A structure built here (`jsonencode({…})`) points into this file.
+            policy::tag_file(st, file);
             return n;
         }
         if let Value::String(s) = &n.value {
@@ -1342,7 +1357,7 @@ impl<'t> Instance<'t> {
                     body,
                 }) => {
                     let coll = self.eval(collection, sc, file)?;
-                    let Some(items) = iter_items(&coll, false)? else {
+                    let Some(items) = iter_items(&coll)? else {
                         out.push(Seg::Unknown(unknown_like(&coll, p.span)));
                         continue;
                     };
@@ -1392,7 +1407,7 @@ impl<'t> Instance<'t> {
 
     fn for_expr(&self, f: &ForExpr, span: Span, sc: Scope, file: usize) -> R {
         let coll = self.eval(&f.collection, sc, file)?;
-        let Some(items) = iter_items(&coll, false)? else {
+        let Some(items) = iter_items(&coll)? else {
             return Ok(unknown_like(&coll, span));
         };
         if items.len() > MAX_ITEMS {
@@ -1667,7 +1682,7 @@ fn sorted_entries(m: &[(Key, Node)]) -> Vec<(Node, Node)> {
 }
 
 /// The (key, value) pairs a `for` or `dynamic` iterates over; `None` when unknown.
-fn iter_items(coll: &Node, _dynamic: bool) -> Result<Option<Vec<(Node, Node)>>, EvalError> {
+fn iter_items(coll: &Node) -> Result<Option<Vec<(Node, Node)>>, EvalError> {
     match &coll.value {
         Value::List(l) => Ok(Some(
             l.iter()
@@ -1747,7 +1762,8 @@ fn binary(op: BinaryOp, l: &Node, r: &Node, span: Span) -> R {
     match op {
         BinaryOp::And | BinaryOp::Or => {
             let (x, y) = (as_bool(l)?, as_bool(r)?);
-            let decided = if op == BinaryOp::And { false } else { true };
+            // The value that decides the result alone: false for &&, true for ||.
+            let decided = op != BinaryOp::And;
             // `false && unknown` is false whatever the unknown is: not a guess.
             if x == Some(decided) || y == Some(decided) {
                 return b(decided);
@@ -1825,6 +1841,12 @@ fn relocate_in_place(n: &mut Node, span: Span) {
     n.span = span;
     if let Some(m) = &mut n.meta {
         m.file = None;
+        // A sensitive document points where it is used, never into where it is written.
+        if m.sensitive {
+            if let Some(st) = &mut m.structured {
+                relocate_in_place(st, span);
+            }
+        }
     }
     match &mut n.value {
         Value::List(items) => items.iter_mut().for_each(|i| relocate_in_place(i, span)),
@@ -1839,9 +1861,14 @@ fn relocate_in_place(n: &mut Node, span: Span) {
     }
 }
 
-/// Marks a value and everything in it sensitive.
+/// Marks a value and everything in it (including a decoded document) sensitive.
 pub fn mark_sensitive(n: &mut Node) {
-    n.meta_mut().sensitive = true;
+    let m = n.meta_mut();
+    m.sensitive = true;
+    m.via.clear();
+    if let Some(st) = &mut m.structured {
+        mark_sensitive(st);
+    }
     match &mut n.value {
         Value::List(items) => items.iter_mut().for_each(mark_sensitive),
         Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| mark_sensitive(v)),
@@ -1852,7 +1879,14 @@ pub fn mark_sensitive(n: &mut Node) {
 /// Unknowns coming out of a module refer, from the caller's side, to the module call.
 fn rewrite_refs(n: &mut Node, to: &str) {
     match &mut n.value {
-        Value::Unknown(u) if !u.refs.is_empty() => u.refs = vec![to.to_string()],
+        Value::Unknown(u) => {
+            if !u.refs.is_empty() {
+                u.refs = vec![to.to_string()];
+            }
+            if !u.text.contains(to) {
+                u.text = format!("{} in {to}", u.text);
+            }
+        }
         Value::List(items) => items.iter_mut().for_each(|i| rewrite_refs(i, to)),
         Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| rewrite_refs(v, to)),
         _ => {}
@@ -1919,7 +1953,7 @@ pub(crate) mod testing {
             reached: RefCell::new(BTreeSet::new()),
             groups: Cell::new(0),
         };
-        let inst = Instance::new(&tree, &dir, Vec::new(), 0, None);
+        let inst = Instance::new(&tree, &dir, Vec::new(), Vec::new(), None);
         // The expression is not in the module text: evaluate it as if in another file.
         inst.eval(&node, Scope::default(), 1)
     }

@@ -223,7 +223,6 @@ pub fn call(name: &str, args: &[Node], span: Span) -> Option<R> {
 /// Functions whose result is unknown as soon as any argument contains an unknown.
 const STRICT: &[&str] = &[
     "coalesce",
-    "compact",
     "distinct",
     "flatten",
     "format",
@@ -411,7 +410,18 @@ fn one_list<'a>(name: &str, args: &'a [Node]) -> Result<&'a [Node], EvalError> {
 }
 
 fn compact(args: &[Node], span: Span) -> R {
+    if args.first().is_some_and(|a| a.is_unknown()) {
+        return Ok(unknown_result("compact", args, span));
+    }
     let items = one_list("compact", args)?;
+    // An unknown element might be "" (and dropped), except an encoded document whose
+    // structure is known: that is never empty (`compact([data.x.json, var.policy])`).
+    if items
+        .iter()
+        .any(|i| i.is_unknown() && i.structured().is_none())
+    {
+        return Ok(unknown_result("compact", args, span));
+    }
     let kept = items
         .iter()
         .filter(|n| match &n.value {
@@ -1130,6 +1140,15 @@ mod tests {
     fn compact_distinct_flatten() {
         assert_eq!(j(r#"compact(["a", "", null, "b"])"#), json!(["a", "b"]));
         u(&format!(r#"compact(["a", {UNK}])"#));
+        let kept = eval(&format!(
+            r#"compact([jsonencode({{Statement = [], Id = {UNK}}}), ""])"#
+        ))
+        .unwrap();
+        assert_eq!(
+            kept.as_list().map(|l| l.len()),
+            Some(1),
+            "a document is never empty"
+        );
         assert_eq!(
             j(r#"distinct(["a", "b", "a", 1, 1])"#),
             json!(["a", "b", 1])

@@ -77,7 +77,8 @@ pub fn evaluate(
     // Directories nobody reached: evaluate standalone, in order, each marking what it reaches.
     for (path, d) in dirs {
         if d.scanned && !d.files.is_empty() && !reached.contains(path) {
-            let r = eval::evaluate_root(&shared, d);
+            // On a pool thread, like the roots: they have room for deep evaluation.
+            let (r, ()) = rayon::join(|| eval::evaluate_root(&shared, d), || ());
             reached.extend(r.reached.iter().cloned());
             results.push(r);
         }

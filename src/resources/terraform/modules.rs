@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::model::{Node, Value};
+use crate::model::Node;
 use crate::parse::hcl::HclBlock;
 
 /// One parsed `.tf` / `.tf.json` file of a module.
@@ -213,8 +213,3 @@ pub const MODULE_META_ARGS: &[&str] = &[
     "providers",
     "depends_on",
 ];
-
-/// True when a value is a non-empty string (a usable `source`).
-pub fn is_text(n: &Node) -> bool {
-    matches!(&n.value, Value::String(s) if !s.is_empty())
-}
