@@ -522,6 +522,16 @@ pub fn scan_files(
                     let path = &sources[r.file].path;
                     let mut out = Vec::new();
                     if let Some((span, why)) = rr.unknown {
+                        // Like findings: a downloaded module's line is shown at its call site.
+                        let (file, span) = if is_downloaded(&sources[r.file].path) {
+                            r.context
+                                .iter()
+                                .find(|c| !is_downloaded(&sources[c.0].path))
+                                .map(|c| (c.0, c.1))
+                                .unwrap_or((r.file, span))
+                        } else {
+                            (r.file, span)
+                        };
                         out.push(Finding {
                             check_id: check.id.clone(),
                             severity: Severity::Info,
@@ -529,7 +539,7 @@ pub fn scan_files(
                                 "{}: not decided, a value is unknown ({why})",
                                 check.id
                             ),
-                            file: r.file,
+                            file,
                             span,
                             label: format!("unknown: {why}"),
                             secondary: vec![],

@@ -351,7 +351,7 @@ fn downloaded_modules_resolve_through_modules_json() {
         (".terraform/modules/modules.json", MODULES_JSON),
         (
             ".terraform/modules/bucket/main.tf",
-            "variable \"acl\" {\n  default = null\n}\n\nresource \"aws_s3_bucket\" \"this\" {\n  acl = var.acl\n}\n\nmodule \"log\" {\n  source = \"./modules/log\"\n}\n",
+            "variable \"acl\" {\n  default = null\n}\n\nresource \"aws_s3_bucket\" \"this\" {\n  acl = var.acl\n}\n\nmodule \"log\" {\n  source = \"./modules/log\"\n}\n\nvariable \"unset\" {}\n\nresource \"aws_s3_bucket_acl\" \"unset\" {\n  acl = var.unset\n}\n",
         ),
         (
             ".terraform/modules/bucket/modules/log/main.tf",
@@ -386,6 +386,15 @@ fn downloaded_modules_resolve_through_modules_json() {
         "{human}"
     );
     assert!(human.contains("in the downloaded module"), "{human}");
+    // Undecided checks inside the downloaded module are shown at the call site too.
+    let (_, v) = scan_json(
+        d.path(),
+        &["--check", "aws-s3-bucket-public-acl", "--show-unknown"],
+    );
+    let u = unknowns(&v);
+    assert_eq!(u.len(), 1, "{v}");
+    assert_eq!(u[0]["file"], "main.tf");
+    assert_eq!(u[0]["resource"], "module.bucket.aws_s3_bucket_acl.unset");
 
     // Without modules.json the call is unknown: no finding, no error.
     std::fs::remove_file(d.path().join(".terraform/modules/modules.json")).unwrap();
@@ -750,4 +759,20 @@ fn terraform_aws_modules_style_repository() {
             ),
         ]
     );
+}
+
+#[test]
+fn runaway_evaluation_is_bounded() {
+    let d = tree(&[(
+        "main.tf",
+        "locals {\n  cube = [for a in range(1000) : [for b in range(1000) : [for c in range(1000) : a + b + c]]]\n}\n\nresource \"aws_s3_bucket\" \"b\" {\n  acl = length(local.cube) > 0 ? \"public-read\" : \"private\"\n}\n",
+    )]);
+    let start = std::time::Instant::now();
+    let (code, v) = scan_json(d.path(), &["--check", "aws-s3-bucket-public-acl"]);
+    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+    assert_eq!(code, 0, "{v}");
+    assert!(v["notes"].as_array().unwrap().iter().any(|n| n["message"]
+        .as_str()
+        .unwrap()
+        .contains("evaluation stopped")));
 }

@@ -37,6 +37,9 @@ const MAX_INSTANCES: usize = 1000;
 const MAX_NODES: usize = 200_000;
 /// More elements than this in a `for` collection make the result unknown.
 const MAX_ITEMS: usize = 100_000;
+/// Expression evaluations one root's module tree may spend (nested loops over large
+/// collections would otherwise run for hours); past it, values are unknown.
+const MAX_STEPS: u64 = 10_000_000;
 
 /// What all evaluations of a scan share.
 pub struct Shared<'a> {
@@ -69,6 +72,7 @@ pub fn evaluate_root(shared: &Shared, dir: &ModuleDir) -> TreeResult {
         notes: RefCell::new(Vec::new()),
         reached: RefCell::new(BTreeSet::new()),
         groups: Cell::new(0),
+        steps: Cell::new(0),
     };
     let mut resources = Vec::new();
     {
@@ -89,6 +93,8 @@ struct Tree<'t> {
     notes: RefCell<Vec<(usize, String)>>,
     reached: RefCell<BTreeSet<PathBuf>>,
     groups: Cell<usize>,
+    /// Evaluations spent so far (bounded by [`MAX_STEPS`]).
+    steps: Cell<u64>,
 }
 
 impl Tree<'_> {
@@ -968,6 +974,19 @@ impl<'t> Instance<'t> {
 
     /// Evaluates an expression; errors propagate (for `try` / `can`).
     fn eval(&self, n: &Node, sc: Scope, file: usize) -> R {
+        let steps = self.tree.steps.get() + 1;
+        self.tree.steps.set(steps);
+        if steps > MAX_STEPS {
+            if steps == MAX_STEPS + 1 {
+                self.tree.note(
+                    file,
+                    format!(
+                        "evaluation stopped after {MAX_STEPS} steps; remaining values are unknown"
+                    ),
+                );
+            }
+            return Ok(Node::unknown("evaluation budget exhausted", vec![], n.span));
+        }
         let depth = self.expr_depth.get();
         if depth >= MAX_EXPR_DEPTH {
             self.tree.note(
@@ -1952,6 +1971,7 @@ pub(crate) mod testing {
             notes: RefCell::new(Vec::new()),
             reached: RefCell::new(BTreeSet::new()),
             groups: Cell::new(0),
+            steps: Cell::new(0),
         };
         let inst = Instance::new(&tree, &dir, Vec::new(), Vec::new(), None);
         // The expression is not in the module text: evaluate it as if in another file.
