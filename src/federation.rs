@@ -484,12 +484,38 @@ impl Federation {
         Ok(())
     }
 
-    /// Exclusion globs of the configuration (relative to the report root).
-    pub fn excludes(&self) -> Vec<String> {
-        self.config
-            .as_ref()
-            .map(|c| c.exclude.clone())
-            .unwrap_or_default()
+    /// Exclusion globs: the configuration's, plus guardrail's own files, which are not
+    /// infrastructure: the configuration, the baseline, and the repository's checks folder
+    /// and fixtures (fixtures fail on purpose). Relative to the report root.
+    pub fn excludes(&self, cwd: &Path, root: &Path) -> Vec<String> {
+        let mut out = vec![
+            config::CONFIG_FILE.to_string(),
+            crate::baseline::BASELINE_FILE.to_string(),
+        ];
+        let Some(c) = &self.config else {
+            return out;
+        };
+        out.extend(c.exclude.iter().cloned());
+        let checks = c.checks.clone();
+        let fixtures = c.fixtures.clone().or_else(|| {
+            checks
+                .as_ref()
+                .and_then(|d| d.parent().map(|p| p.join("fixtures")))
+        });
+        for dir in [checks, fixtures].into_iter().flatten() {
+            if dir.starts_with(root) {
+                let d = crate::scope::display_path(&dir, root, cwd);
+                if !d.is_empty() {
+                    out.push(format!("{d}/**"));
+                }
+            }
+        }
+        if let Some(b) = &c.baseline {
+            if b.starts_with(root) {
+                out.push(crate::scope::display_path(b, root, cwd));
+            }
+        }
+        out
     }
 
     /// `fail-on` of the configuration.

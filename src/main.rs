@@ -141,7 +141,7 @@ impl Pipeline<'_> {
         root: &Path,
     ) -> Result<ScanResult> {
         let today = Date::today().map_err(|e| anyhow!("{}: {e}", guardrail::date::TODAY_ENV))?;
-        let mut excludes = fed.excludes();
+        let mut excludes = fed.excludes(cwd, root);
         excludes.extend(self.excludes.iter().cloned());
         let opts = ScanOptions {
             paths: self.paths.to_vec(),
