@@ -98,14 +98,29 @@ pub fn discover(cwd: &Path, root: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Compiles globs as `--exclude` does: a glob without `/` matches at any depth.
-pub fn glob_set(globs: &[String]) -> Result<GlobSet, globset::Error> {
+/// Compiles waiver path globs: `*` stays within one directory, `**` crosses directories, and
+/// a glob without `/` matches a file name at any depth (`*.tf`).
+pub fn path_glob_set(globs: &[String]) -> Result<GlobSet, globset::Error> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(GlobBuilder::new(g).literal_separator(true).build()?);
+        if !g.contains('/') {
+            b.add(
+                GlobBuilder::new(&format!("**/{g}"))
+                    .literal_separator(true)
+                    .build()?,
+            );
+        }
+    }
+    b.build()
+}
+
+/// Compiles resource address globs (`aws_s3_bucket.old_*`, `Deployment/prod/*`): `*` matches
+/// any characters.
+pub fn address_glob_set(globs: &[String]) -> Result<GlobSet, globset::Error> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         b.add(GlobBuilder::new(g).literal_separator(false).build()?);
-        if !g.contains('/') {
-            b.add(Glob::new(&format!("**/{g}"))?);
-        }
     }
     b.build()
 }
@@ -315,7 +330,7 @@ fn waiver(r: &mut Reader, it: &Node) -> Option<ConfigWaiver> {
         }
         return None;
     };
-    let globs = |r: &mut Reader, key: &str| -> (Vec<String>, GlobSet) {
+    let globs = |r: &mut Reader, key: &str| -> Vec<String> {
         let list = get(key).map(|v| r.strings(v, key)).unwrap_or_default();
         let mut ok = Vec::new();
         for g in &list {
@@ -324,11 +339,12 @@ fn waiver(r: &mut Reader, it: &Node) -> Option<ConfigWaiver> {
                 Err(e) => r.err(g.span, format!("invalid glob: {e}")),
             }
         }
-        let set = glob_set(&ok).unwrap_or_else(|_| GlobSet::empty());
-        (ok, set)
+        ok
     };
-    let (paths, path_set) = globs(r, "paths");
-    let (resources, resource_set) = globs(r, "resources");
+    let paths = globs(r, "paths");
+    let path_set = path_glob_set(&paths).unwrap_or_else(|_| GlobSet::empty());
+    let resources = globs(r, "resources");
+    let resource_set = address_glob_set(&resources).unwrap_or_else(|_| GlobSet::empty());
     let opt = |r: &mut Reader, key: &str| get(key).and_then(|v| r.string(v, key));
     Some(ConfigWaiver {
         check,
@@ -392,6 +408,9 @@ waivers:
         let w = &c.waivers[0];
         assert_eq!(w.expires.as_deref(), Some("2027-03-01"));
         assert!(w.path_set.is_match("legacy/a/main.tf"));
+        let star = path_glob_set(&["public/*.tf".into(), "*.json".into()]).unwrap();
+        assert!(star.is_match("public/main.tf") && !star.is_match("public/x/main.tf"));
+        assert!(star.is_match("a/b/c.json"));
         assert!(w.resource_set.is_match("aws_s3_bucket.old_logs"));
     }
 
