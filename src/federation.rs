@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::checks::{Catalog, Check, Origin, Severity, LOCAL_PACK};
+use crate::checks::{Catalog, Check, Origin, LOCAL_PACK};
 use crate::config::{self, Config, ConfigError};
 use crate::diagnostics::{self, Diagnostic};
 use crate::model::{LineIndex, Span};
@@ -300,7 +300,7 @@ impl Federation {
                 }
             }
         }
-        // Give the packs their checks back for `packs list` (counts) — cheap clones.
+        // Each pack keeps its own checks too, for `packs list`.
         for p in &mut self.packs {
             p.checks = checks
                 .iter()
@@ -375,27 +375,14 @@ impl Federation {
 
         // Severity: packs in order, then the configuration. Lowering an enforced check is
         // only for the pack that enforces it.
-        let pack_changes: Vec<(
-            String,
-            String,
-            String,
-            Vec<(crate::config::Spanned<String>, Severity)>,
-        )> = self
+        let manifests: Vec<(String, packs::Manifest)> = self
             .packs
             .iter()
-            .filter_map(|p| {
-                p.manifest.as_ref().map(|m| {
-                    (
-                        p.name.clone(),
-                        m.display.clone(),
-                        m.text.clone(),
-                        m.severity.clone(),
-                    )
-                })
-            })
+            .filter_map(|p| p.manifest.clone().map(|m| (p.name.clone(), m)))
             .collect();
-        for (pack, display, text, changes) in pack_changes {
-            for (id, sev) in changes {
+        for (pack, m) in &manifests {
+            let (display, text) = (m.display.as_str(), m.text.as_str());
+            for (id, sev) in m.severity.iter().cloned() {
                 let Some(c) = checks.iter_mut().find(|c| c.id == id.value) else {
                     self.notices.push(format!(
                         "pack {pack} sets the severity of `{}`, which no pack defines",
@@ -404,7 +391,7 @@ impl Federation {
                     continue;
                 };
                 match enforced.get(&id.value) {
-                    Some(by) if *by != pack && sev < c.severity => {
+                    Some(by) if by != pack && sev < c.severity => {
                         let msg = format!(
                             "`{}` is enforced by pack {by}: its severity cannot be lowered",
                             id.value
@@ -412,7 +399,7 @@ impl Federation {
                         let label = format!("lowers {} to {}", c.severity.as_str(), sev.as_str());
                         self.pend(
                             &diagnostics::WAIVER_NOT_ALLOWED,
-                            (&display, &text),
+                            (display, text),
                             id.span,
                             msg,
                             label,

@@ -190,7 +190,7 @@ pub fn apply(result: &mut ScanResult, fed: &Federation, opts: &FilterOptions) {
         let line = result.sources[f.file].lines.line_of(f.span.start);
         let (fid, ffile, fres) = (f.check_id.clone(), f.file, f.resource.clone());
         let matches = |w: &Waiver| -> bool {
-            if !w.ids.iter().any(|id| *id == fid) {
+            if !w.ids.contains(&fid) {
                 return false;
             }
             match &w.scope {
@@ -274,20 +274,21 @@ pub fn apply(result: &mut ScanResult, fed: &Federation, opts: &FilterOptions) {
                     f.notes
                         .push(format!("waiver expired on {d} ({}:{l})", src.path));
                 }
-                Status::Invalid(problems) if w.kind == SuppressionKind::Peer => {
-                    // Other tools' skips are reported only when they would take effect.
-                    if peer_reported.insert(wi) {
-                        let (file, span) = w.at;
-                        diags.push(diag(
-                            &diagnostics::WAIVER_INVALID,
-                            result,
-                            file,
-                            span,
-                            format!("invalid waiver: {}", problems.join("; ")),
-                            "this skip does not take effect".into(),
-                            w.peer.as_deref().unwrap_or_default(),
-                        ));
-                    }
+                // Other tools' skips are reported only when they would take effect.
+                Status::Invalid(problems)
+                    if w.kind == SuppressionKind::Peer && !peer_reported.contains(&wi) =>
+                {
+                    peer_reported.insert(wi);
+                    let (file, span) = w.at;
+                    diags.push(diag(
+                        &diagnostics::WAIVER_INVALID,
+                        result,
+                        file,
+                        span,
+                        format!("invalid waiver: {}", problems.join("; ")),
+                        "this skip does not take effect".into(),
+                        w.peer.as_deref().unwrap_or_default(),
+                    ));
                 }
                 _ => {}
             }

@@ -407,9 +407,8 @@ pub fn suites(dirs: &[PathBuf], opts: &FederationOptions) -> Result<Vec<Suite>, 
     let cwd = &opts.cwd;
     let dirs: Vec<PathBuf> = if !dirs.is_empty() {
         dirs.to_vec()
-    } else if cwd.join(MANIFEST_FILE).is_file() {
-        vec![cwd.clone()]
-    } else if opts.config.is_some()
+    } else if cwd.join(MANIFEST_FILE).is_file()
+        || opts.config.is_some()
         || crate::config::discover(cwd, &opts.root)
             .is_some_and(|p| p.parent() == Some(cwd.as_path()))
     {

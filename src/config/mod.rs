@@ -146,7 +146,9 @@ impl Config {
         } else {
             format!("{}/", dir_display.trim_end_matches('/'))
         };
-        Config::parse(display, text, dir, dir_prefix)
+        let mut cfg = Config::parse(display, text, dir, dir_prefix)?;
+        cfg.path = abs;
+        Ok(cfg)
     }
 
     /// Parses configuration text.

@@ -126,7 +126,7 @@ impl<'a> Reader<'a> {
 
     pub fn integer(&mut self, n: &Node, what: &str) -> Option<i64> {
         match n.value {
-            Value::Number(x) if x.fract() == 0.0 && x >= 0.0 && x < 1e12 => Some(x as i64),
+            Value::Number(x) if x.fract() == 0.0 && (0.0..1e12).contains(&x) => Some(x as i64),
             _ => {
                 self.err(n.span, format!("`{what}` takes a whole number of days"));
                 None

@@ -425,12 +425,12 @@ fn token_header(url: &str) -> Option<(String, String)> {
     let (scheme, rest) = url.split_once("://")?;
     let host = rest.split('/').next()?;
     let host = host.rsplit('@').next().unwrap_or(host);
-    let name = host
-        .rsplit_once(':')
-        .filter(|(h, p)| !h.ends_with(']') || p.bytes().all(|b| b.is_ascii_digit()))
-        .map(|(h, _)| h)
-        .unwrap_or(host);
-    let loopback = matches!(name, "127.0.0.1" | "localhost" | "[::1]");
+    // The host name without the port (`[::1]:8080` → `[::1]`, `127.0.0.1:80` → `127.0.0.1`).
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    let loopback = matches!(name, "127.0.0.1" | "localhost" | "::1");
     if !(scheme == "https" || scheme == "http" && loopback) {
         return None;
     }
@@ -585,6 +585,18 @@ mod tests {
         assert_eq!(base64(b"x-access-token:abc"), "eC1hY2Nlc3MtdG9rZW46YWJj");
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(base64(b"a"), "YQ==");
+        std::env::set_var(TOKEN_ENV, "abc");
+        let (key, value) = token_header("https://github.com/acme/p.git").unwrap();
+        assert_eq!(key, "http.https://github.com/.extraHeader");
+        assert_eq!(value, "Authorization: Basic eC1hY2Nlc3MtdG9rZW46YWJj");
+        assert!(token_header("http://127.0.0.1:8080/p.git").is_some());
+        assert!(token_header("http://[::1]:8080/p.git").is_some());
+        assert!(
+            token_header("http://example.com/p.git").is_none(),
+            "never over plain http"
+        );
+        assert!(token_header("ssh://git@github.com/p.git").is_none());
+        std::env::remove_var(TOKEN_ENV);
         assert!(safe_path("checks/a.yaml"));
         assert!(!safe_path("../x") && !safe_path("a/.git/config") && !safe_path("/etc/x"));
     }

@@ -32,9 +32,10 @@ impl Syntax {
         let lower = path.to_ascii_lowercase();
         if lower.ends_with(".tf") || lower.ends_with(".tfvars") {
             Syntax::Hcl
-        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-            Syntax::Yaml
-        } else if lower.ends_with(".template") && !text.trim_start().starts_with('{') {
+        } else if lower.ends_with(".yaml")
+            || lower.ends_with(".yml")
+            || (lower.ends_with(".template") && !text.trim_start().starts_with('{'))
+        {
             Syntax::Yaml
         } else {
             Syntax::None
