@@ -104,6 +104,7 @@ impl Diagnostic {
             label,
             secondary: vec![],
             resource: String::new(),
+            resource_span: None,
             fingerprint: fingerprint(&[path, self.id, key]),
             kind: FindingKind::Diagnostic,
             enforced: self.always_fails,

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod date;
 pub mod diagnostics;
+pub mod diff;
 pub mod engine;
 pub mod explain;
 pub mod federation;

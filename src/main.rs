@@ -11,14 +11,18 @@ use clap::Parser;
 
 use guardrail::baseline::{self, Baseline};
 use guardrail::checks::{Catalog, Severity};
-use guardrail::cli::{BaselineArgs, ChecksCommand, Cli, Command, PackArgs, PacksCommand, ScanArgs};
+use guardrail::cli::{
+    BaselineArgs, ChecksCommand, Cli, Command, DiffArgs, PackArgs, PacksCommand, ScanArgs,
+};
 use guardrail::date::Date;
+use guardrail::diff::{DiffOptions, DiffScope};
 use guardrail::engine::{scan, ScanOptions, ScanResult};
 use guardrail::federation::{Federation, FederationOptions};
 use guardrail::filter::{self, FilterOptions};
 use guardrail::model::Framework;
 use guardrail::packs::PackSource;
 use guardrail::report::{self, Format, ReportInput};
+use guardrail::scope::git::DiffSpec;
 use guardrail::{explain, testing};
 
 /// Parsers recurse per nesting level: give worker threads room (depth is also bounded).
@@ -31,7 +35,8 @@ fn main() -> ExitCode {
         .build_global();
     let color_allowed = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let result = match cli.command {
-        Command::Scan(args) => run_scan(*args, color_allowed),
+        Command::Scan(args) => run_scan(*args, None, color_allowed),
+        Command::Diff(args) => run_diff(*args, color_allowed),
         Command::Checks {
             command: ChecksCommand::List { format, packs },
         } => list_checks(&format, &packs),
@@ -123,13 +128,15 @@ fn load_baseline(
     Ok(Some(Baseline::load(&path, display)?))
 }
 
-/// The scan pipeline up to the filter stage, shared by `scan` and `baseline`.
+/// The scan pipeline through the filter stage, shared by `scan`, `diff` and `baseline`.
 struct Pipeline<'a> {
     paths: &'a [PathBuf],
     excludes: &'a [String],
     var_files: &'a [PathBuf],
     frameworks: Vec<Framework>,
     show_unknown: bool,
+    /// `guardrail diff`: which change, and which findings of it to report.
+    diff: Option<(DiffSpec, DiffScope)>,
 }
 
 impl Pipeline<'_> {
@@ -151,21 +158,45 @@ impl Pipeline<'_> {
             show_unknown: self.show_unknown,
             ..Default::default()
         };
-        let mut result = scan(&opts, &fed.catalog, cwd, root);
-        filter::apply(
-            &mut result,
-            fed,
-            &FilterOptions {
-                today,
-                whole_project: covers_project(self.paths, fed, cwd),
-                baseline,
-            },
-        );
-        Ok(result)
+        let Some((spec, scope)) = self.diff.clone() else {
+            let mut result = scan(&opts, &fed.catalog, cwd, root);
+            let whole_project = covers_project(self.paths, fed, cwd);
+            filter::apply(
+                &mut result,
+                fed,
+                &FilterOptions {
+                    today,
+                    whole_project,
+                    baseline,
+                },
+            );
+            return Ok(result);
+        };
+        // A diff sees only the touched files: it cannot tell whether a configuration waiver
+        // is unused elsewhere.
+        let filter_opts = FilterOptions {
+            today,
+            whole_project: false,
+            baseline,
+        };
+        let d = DiffOptions {
+            spec,
+            scope,
+            paths: self.paths.to_vec(),
+            scan: opts,
+        };
+        let post = |r: &mut ScanResult| filter::apply(r, fed, &filter_opts);
+        Ok(guardrail::diff::run(&d, &fed.catalog, cwd, &post)
+            .map_err(|e| anyhow!("{e}"))?
+            .0)
     }
 }
 
-fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
+fn run_scan(
+    args: ScanArgs,
+    diff: Option<(DiffSpec, DiffScope)>,
+    color_allowed: bool,
+) -> Result<u8> {
     let start = Instant::now();
     let format = Format::parse(&args.format)
         .ok_or_else(|| anyhow!("unknown --format `{}` (human, json, sarif)", args.format))?;
@@ -208,6 +239,7 @@ fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
         var_files: &args.var_files,
         frameworks,
         show_unknown: args.show_unknown,
+        diff,
     }
     .run(&fed, baseline.as_ref(), &cwd, &root)?;
     for n in &result.notes {
@@ -568,6 +600,7 @@ fn run_baseline(args: BaselineArgs) -> Result<u8> {
         var_files: &args.var_files,
         frameworks: vec![],
         show_unknown: false,
+        diff: None,
     };
     if args.check {
         let base = Baseline::load(&path, display.clone())?;
@@ -635,4 +668,18 @@ fn parse_reports(reports: &[String]) -> Result<Vec<(Format, PathBuf)>> {
             Ok((f, PathBuf::from(p)))
         })
         .collect()
+}
+
+fn run_diff(args: DiffArgs, color_allowed: bool) -> Result<u8> {
+    let scope = DiffScope::parse(&args.scope)
+        .ok_or_else(|| anyhow!("unknown --scope `{}` (lines, files, all)", args.scope))?;
+    let spec = match (args.staged, args.base) {
+        (true, _) => DiffSpec::Staged,
+        (false, Some(base)) => DiffSpec::Range {
+            base,
+            head: args.head,
+        },
+        (false, None) => bail!("`guardrail diff` needs --staged or --base REF"),
+    };
+    run_scan(args.common, Some((spec, scope)), color_allowed)
 }

@@ -680,3 +680,94 @@ fn suppressed_findings_in_human_json_and_sarif() {
         .stdout;
     assert_eq!(a, b);
 }
+
+/// `guardrail diff` runs the same filter on both snapshots before narrowing to the change.
+#[test]
+fn diff_judges_waivers_on_whole_files_and_keeps_enforced_findings() {
+    use common::{git, write};
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path();
+    let legacy = "resource \"aws_s3_bucket\" \"legacy\" {\n  # guardrail:ignore aws-s3-bucket-public-acl -- legacy site, tracked in SEC-1\n  acl = \"public-read\"\n}\n";
+    write(
+        repo,
+        &[
+            (
+                "platform/guardrail-pack.yaml",
+                "name: platform\nversion: 1.0.0\nenforced: [aws-s3-bucket-encryption]\n",
+            ),
+            (".guardrail.yaml", "packs: [builtin, { path: platform }]\n"),
+            ("main.tf", legacy),
+        ],
+    );
+    git(repo, &["init", "-q"]);
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-qm", "base"]);
+    let diff = |args: &[&str]| {
+        let out = guardrail_in(repo, &repo.join(".cache"))
+            .arg("diff")
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code().unwrap(), v)
+    };
+    // A new bucket below the legacy one: its findings are new; the legacy waiver, on lines
+    // the change does not touch, is neither unused nor lost.
+    write(
+        repo,
+        &[(
+            "main.tf",
+            &format!(
+                "{legacy}resource \"aws_s3_bucket\" \"new\" {{\n  acl = \"public-read\"\n}}\n"
+            ),
+        )],
+    );
+    git(repo, &["add", "main.tf"]);
+    let (code, v) = diff(&[
+        "--staged",
+        "--check",
+        "aws-s3-bucket-public-acl",
+        "--check",
+        "aws-s3-bucket-encryption",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![
+            // Enforced: reported although the legacy bucket's lines did not change.
+            finding("aws-s3-bucket-encryption", "main.tf", 1, 1),
+            finding("aws-s3-bucket-encryption", "main.tf", 5, 1),
+            finding("aws-s3-bucket-public-acl", "main.tf", 6, 9),
+        ]
+    );
+    assert_eq!(
+        suppressed(&v),
+        vec![sup(
+            "aws-s3-bucket-public-acl",
+            "main.tf",
+            3,
+            "legacy site, tracked in SEC-1"
+        )]
+    );
+    assert_eq!(v["findings"][0]["enforced"], true);
+    // Removing the waiver is a change that introduces the finding.
+    git(repo, &["commit", "-qm", "new bucket"]);
+    write(
+        repo,
+        &[(
+            "main.tf",
+            &legacy.replace(
+                "  # guardrail:ignore aws-s3-bucket-public-acl -- legacy site, tracked in SEC-1\n",
+                "",
+            ),
+        )],
+    );
+    git(repo, &["add", "main.tf"]);
+    let (_, v) = diff(&["--staged", "--check", "aws-s3-bucket-public-acl"]);
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "main.tf", 2, 9)]
+    );
+}
