@@ -177,6 +177,25 @@ pub fn apply(result: &mut ScanResult, fed: &Federation, opts: &FilterOptions) {
     let headers: Vec<Option<usize>> = findings.iter().map(header_of).collect();
     drop(by_address);
 
+    // Waivers by where they apply, so each finding looks only at its candidates.
+    let mut by_line: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+    let mut by_resource: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
+    let mut config_waivers: Vec<usize> = Vec::new();
+    for (wi, w) in waivers.iter().enumerate() {
+        match &w.scope {
+            Scope::Lines { file, lines } => {
+                for l in lines {
+                    by_line.entry((*file, *l)).or_default().push(wi);
+                }
+            }
+            Scope::Resource { file, address } => by_resource
+                .entry((*file, address.as_str()))
+                .or_default()
+                .push(wi),
+            Scope::Config(_) => config_waivers.push(wi),
+        }
+    }
+
     let mut used: BTreeSet<(usize, String)> = BTreeSet::new();
     let mut peer_reported: BTreeSet<usize> = BTreeSet::new();
     let mut keep: Vec<Finding> = Vec::new();
@@ -189,6 +208,19 @@ pub fn apply(result: &mut ScanResult, fed: &Federation, opts: &FilterOptions) {
         let path = result.sources[f.file].path.clone();
         let line = result.sources[f.file].lines.line_of(f.span.start);
         let (fid, ffile, fres) = (f.check_id.clone(), f.file, f.resource.clone());
+        let mut candidates: Vec<usize> = Vec::new();
+        for l in std::iter::once(line).chain(header) {
+            candidates.extend(by_line.get(&(ffile, l)).into_iter().flatten());
+        }
+        candidates.extend(
+            by_resource
+                .get(&(ffile, fres.as_str()))
+                .into_iter()
+                .flatten(),
+        );
+        candidates.extend(&config_waivers);
+        candidates.sort_unstable();
+        candidates.dedup();
         let matches = |w: &Waiver| -> bool {
             if !w.ids.contains(&fid) {
                 return false;
@@ -214,7 +246,8 @@ pub fn apply(result: &mut ScanResult, fed: &Federation, opts: &FilterOptions) {
             f.notes.push(format!(
                 "enforced by pack {by}: this finding fails the run whatever --fail-on says"
             ));
-            for (wi, w) in waivers.iter().enumerate() {
+            for &wi in &candidates {
+                let w = &waivers[wi];
                 if w.kind == SuppressionKind::Peer && matches(w) && peer_reported.insert(wi) {
                     let (file, span) = w.at;
                     diags.push(diag(
@@ -252,7 +285,8 @@ pub fn apply(result: &mut ScanResult, fed: &Federation, opts: &FilterOptions) {
             continue;
         }
         let mut by: Option<Suppression> = None;
-        for (wi, w) in waivers.iter().enumerate() {
+        for &wi in &candidates {
+            let w = &waivers[wi];
             if !matches(w) {
                 continue;
             }

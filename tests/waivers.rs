@@ -771,3 +771,36 @@ fn diff_judges_waivers_on_whole_files_and_keeps_enforced_findings() {
         vec![finding("aws-s3-bucket-public-acl", "main.tf", 2, 9)]
     );
 }
+
+/// Many stacked waiver comments and many findings stay linear (a quadratic walk over the
+/// stack, or every finding against every waiver, would take minutes here).
+#[test]
+fn many_waivers_and_findings_stay_fast() {
+    let mut text = String::new();
+    for i in 0..50_000 {
+        text.push_str(&format!(
+            "# guardrail:ignore aws-s3-bucket-public-acl -- reason {i}\n"
+        ));
+    }
+    for i in 0..5_000 {
+        text.push_str(&format!(
+            "resource \"aws_s3_bucket\" \"b{i}\" {{\n  acl = \"public-read\" # guardrail:ignore aws-s3-bucket-public-acl -- site {i}\n}}\n"
+        ));
+    }
+    let d = tree(&[("main.tf", &text)]);
+    let out = guardrail_in(d.path(), d.path())
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--check",
+            "aws-s3-bucket-public-acl",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["suppressed"], 5_000);
+    assert_eq!(v["summary"]["findings"], 0);
+}

@@ -123,6 +123,7 @@ pub fn collect(result: &ScanResult, catalog: &Catalog) -> Vec<Waiver> {
                 a..=b
             })
             .collect();
+        let next = next_code_lines(src, &comment_lines);
         for c in &comments {
             let body = &t[c.body.start..c.body.end];
             let directives = directive::parse_comment(body.trim_end_matches("*/"));
@@ -131,7 +132,7 @@ pub fn collect(result: &ScanResult, catalog: &Catalog) -> Vec<Waiver> {
             }
             let scope = Scope::Lines {
                 file,
-                lines: target_lines(src, c, &comment_lines),
+                lines: target_lines(src, c, &next),
             };
             for d in directives {
                 match d {
@@ -161,31 +162,39 @@ pub fn collect(result: &ScanResult, catalog: &Catalog) -> Vec<Waiver> {
     out
 }
 
+/// For each line, the line a comment ending on it reaches: the next line if it holds code,
+/// the same answer as the next line if that is a comment alone on its line, nothing after a
+/// blank line. One backward pass, so a stack of many comments costs no more than its lines.
+fn next_code_lines(
+    src: &crate::engine::Source,
+    comment_lines: &BTreeSet<usize>,
+) -> Vec<Option<usize>> {
+    let n = src.lines.line_count();
+    let mut next = vec![None; n];
+    for l in (0..n.saturating_sub(1)).rev() {
+        let m = l + 1;
+        let start = src.lines.line_start(m).min(src.text.len());
+        let end = src.lines.line_start(m + 1).min(src.text.len());
+        next[l] = if src.text[start..end].trim().is_empty() {
+            None
+        } else if comment_lines.contains(&m) {
+            next[m]
+        } else {
+            Some(m)
+        };
+    }
+    next
+}
+
 /// The lines a comment covers: its own, and for a comment alone on its line the next line
 /// that is not a comment (stacked comments above a line all apply to it; a blank line ends
 /// the stack).
-fn target_lines(
-    src: &crate::engine::Source,
-    c: &Comment,
-    comment_lines: &BTreeSet<usize>,
-) -> Vec<usize> {
+fn target_lines(src: &crate::engine::Source, c: &Comment, next: &[Option<usize>]) -> Vec<usize> {
     let first = src.lines.line_of(c.span.start);
     let mut lines = vec![first];
-    if !c.standalone {
-        return lines;
-    }
-    let mut l = src.lines.line_of(c.span.end.max(c.span.start)) + 1;
-    while l < src.lines.line_count() {
-        let start = src.lines.line_start(l).min(src.text.len());
-        let end = src.lines.line_start(l + 1).min(src.text.len());
-        if src.text[start..end].trim().is_empty() {
-            break;
-        }
-        if !comment_lines.contains(&l) {
-            lines.push(l);
-            break;
-        }
-        l += 1;
+    if c.standalone {
+        let last = src.lines.line_of(c.span.end.max(c.span.start));
+        lines.extend(next.get(last).copied().flatten());
     }
     lines
 }
