@@ -111,6 +111,7 @@ pub enum SuppressionKind {
 }
 
 impl SuppressionKind {
+    /// The name reports use (`inline`, `config`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             SuppressionKind::Inline => "inline",

@@ -3,6 +3,7 @@
 //! from the current directory to the git top-level, or named with `--config`. Relative paths
 //! in it are relative to the file's directory.
 
+/// Typed, located reading of small YAML files.
 pub mod reader;
 
 use std::path::{Path, PathBuf};

@@ -30,6 +30,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader for `text`, reporting errors against `file`.
     pub fn new(file: &'a str, text: &'a str) -> Reader<'a> {
         Reader {
             file,
@@ -53,6 +54,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Records an error at a span.
     pub fn err(&mut self, span: Span, message: impl Into<String>) {
         let (line, column) = self.lines.position(self.text, span.start);
         self.errors.push(Located {
@@ -63,6 +65,7 @@ impl<'a> Reader<'a> {
         });
     }
 
+    /// The entries of a map (else an error).
     pub fn map<'n>(&mut self, n: &'n Node, what: &str) -> Option<&'n [(Key, Node)]> {
         match &n.value {
             Value::Map(m) => Some(m),
@@ -89,6 +92,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A scalar as text (else an error).
     pub fn string(&mut self, n: &Node, what: &str) -> Option<String> {
         match n.scalar_text() {
             Some(s) if !matches!(n.value, Value::Null) => Some(s),
@@ -99,6 +103,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A scalar as text, with its span.
     pub fn spanned(&mut self, n: &Node, what: &str) -> Option<Spanned<String>> {
         self.string(n, what).map(|value| Spanned {
             value,
@@ -114,6 +119,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// `true` or `false` (else an error).
     pub fn boolean(&mut self, n: &Node, what: &str) -> Option<bool> {
         match n.value {
             Value::Bool(b) => Some(b),
@@ -124,6 +130,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A whole, non-negative number (else an error).
     pub fn integer(&mut self, n: &Node, what: &str) -> Option<i64> {
         match n.value {
             Value::Number(x) if x.fract() == 0.0 && (0.0..1e12).contains(&x) => Some(x as i64),

@@ -110,6 +110,7 @@ pub enum RevKind {
 }
 
 impl RevKind {
+    /// `tag`, `branch`, `commit`.
     pub fn as_str(self) -> &'static str {
         match self {
             RevKind::Tag => "tag",

@@ -3,7 +3,9 @@
 //! folder, the checks it *enforces*, severity changes and rules for waivers. Packs are data:
 //! loading one reads YAML files and nothing else.
 
+/// Fetching git packs into the cache with the system `git`.
 pub mod git;
+/// `.guardrail.lock`.
 pub mod lock;
 
 use std::path::{Path, PathBuf};

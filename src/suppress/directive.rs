@@ -78,6 +78,7 @@ pub enum PeerTool {
 }
 
 impl PeerTool {
+    /// The tool's name.
     pub fn as_str(self) -> &'static str {
         match self {
             PeerTool::Checkov => "checkov",

@@ -6,7 +6,9 @@
 //!
 //! This module only *finds* waivers; [`crate::filter`] judges and applies them.
 
+/// The text of waivers and other tools' skips.
 pub mod directive;
+/// Comment lexers for HCL and YAML.
 pub mod lexer;
 
 use std::collections::BTreeSet;
