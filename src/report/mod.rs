@@ -36,6 +36,8 @@ pub struct ReportInput<'a> {
     pub fail_on: Option<Severity>,
     pub color: bool,
     pub elapsed_ms: u128,
+    /// SARIF: keep suppressed findings, with `suppressions[]` (left out by default).
+    pub include_suppressed: bool,
 }
 
 impl ReportInput<'_> {
