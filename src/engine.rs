@@ -482,7 +482,7 @@ pub fn scan_files(
             m.manifest = terraform::modules::read_manifest(&m.dir);
         }
     }
-    load_called_modules(&mut modules, &mut sources, &mut result, limits, root, cwd);
+
     let mut cli_vars: Vec<(usize, CliVar)> = var_files
         .into_iter()
         .filter_map(|(order, vf)| match vf.content {
@@ -508,6 +508,15 @@ pub fn scan_files(
         });
     }
     let reader = terraform::FileReader::new(&allowed, limits.max_file_size);
+    load_called_modules(
+        &mut modules,
+        &mut sources,
+        &mut result,
+        &reader,
+        limits,
+        root,
+        cwd,
+    );
     let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
     let inputs = terraform::EvalInputs {
         texts: &texts,
@@ -719,13 +728,14 @@ fn is_downloaded(path: &str) -> bool {
 }
 
 /// Reads and parses (in parallel) the module directories that module calls point to and
-/// that the scan did not include: a module outside the scanned paths, or one that
-/// `terraform init` downloaded under `.terraform/modules/`. Repeats until every call is
-/// resolved (bounded).
+/// that the scan did not include: a module outside the scanned paths (but inside the report
+/// root), or one that `terraform init` downloaded under `.terraform/modules/`. Repeats until
+/// every call is resolved (bounded).
 fn load_called_modules(
     modules: &mut BTreeMap<PathBuf, ModuleDir>,
     sources: &mut Vec<Source>,
     result: &mut ScanResult,
+    reader: &terraform::FileReader,
     limits: &Limits,
     root: &Path,
     cwd: &Path,
@@ -737,6 +747,19 @@ fn load_called_modules(
         }
         let mut cands = Vec::new();
         for d in wanted {
+            // Only inside the scanned tree, like `file()`: a `source = "../../.."` must not
+            // make the scan read Terraform files anywhere on the machine.
+            if !reader.allows(&d) {
+                modules.insert(
+                    d.clone(),
+                    ModuleDir {
+                        dir: d,
+                        outside: true,
+                        ..Default::default()
+                    },
+                );
+                continue;
+            }
             if let Ok(entries) = std::fs::read_dir(&d) {
                 let mut paths: Vec<PathBuf> = entries
                     .filter_map(|e| e.ok())

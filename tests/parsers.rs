@@ -49,9 +49,9 @@ fn hcl_references_stay_symbolic() {
         Value::Expr(Expr::Template(_))
     ));
     match &body.get("y").unwrap().value {
-        Value::Expr(Expr::Call { name, args, .. }) => {
-            assert_eq!(name, "lower");
-            assert_eq!(text_of(src, &args[0]), "data.aws_caller_identity.me.id");
+        Value::Expr(Expr::Call(c)) => {
+            assert_eq!(c.name, "lower");
+            assert_eq!(text_of(src, &c.args[0]), "data.aws_caller_identity.me.id");
         }
         v => panic!("{v:?}"),
     }

@@ -776,3 +776,32 @@ fn runaway_evaluation_is_bounded() {
         .unwrap()
         .contains("evaluation stopped")));
 }
+
+#[test]
+fn modules_outside_the_scanned_tree_are_not_read() {
+    let d = tree(&[
+        (
+            "repo/main.tf",
+            "module \"m\" {\n  source = \"../elsewhere\"\n  acl    = \"public-read\"\n}\n",
+        ),
+        (
+            "elsewhere/main.tf",
+            "variable \"acl\" {}\n\nresource \"aws_s3_bucket\" \"b\" {\n  acl = var.acl\n}\n",
+        ),
+    ]);
+    let repo_dir = d.path().join("repo");
+    let (code, v) = scan_json(&repo_dir, &["--check", "aws-s3-bucket-public-acl"]);
+    assert_eq!(code, 0, "{v}");
+    assert!(findings(&v).is_empty());
+    assert!(v["notes"].as_array().unwrap().iter().any(|n| n["message"]
+        .as_str()
+        .unwrap()
+        .contains("outside the scanned tree")));
+    // Named on the command line, the directory is part of the scan.
+    let (code, v) = scan_json(
+        &repo_dir,
+        &[".", "../elsewhere", "--check", "aws-s3-bucket-public-acl"],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["findings"][0]["resource"], "module.m.aws_s3_bucket.b");
+}

@@ -17,24 +17,11 @@ pub enum Expr {
     /// interpolation and nothing else yields the value itself, as in HCL.
     Template(Vec<Node>),
     /// `%{ if cond }then%{ else }otherwise%{ endif }` inside a template.
-    TemplateIf {
-        cond: Box<Node>,
-        then: Vec<Node>,
-        otherwise: Vec<Node>,
-    },
+    TemplateIf(Box<IfDirective>),
     /// `%{ for k, v in collection }body%{ endfor }` inside a template.
-    TemplateFor {
-        key_var: Option<String>,
-        value_var: String,
-        collection: Box<Node>,
-        body: Vec<Node>,
-    },
-    /// `name(args…)`; `expand_final` is the `...` after the last argument.
-    Call {
-        name: String,
-        args: Vec<Node>,
-        expand_final: bool,
-    },
+    TemplateFor(Box<ForDirective>),
+    /// `name(args…)`.
+    Call(Box<FuncCall>),
     /// `cond ? then : otherwise`.
     Conditional {
         cond: Box<Node>,
@@ -55,6 +42,33 @@ pub enum Expr {
     Object(Vec<(Node, Node)>),
     /// A `dynamic "name"` block: one block per element of `for_each`.
     Dynamic(Box<DynamicBlock>),
+}
+
+/// A function call. (The large variants of [`Expr`] are boxed so that every [`Node`] stays
+/// small: there is one per value of every scanned file.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct FuncCall {
+    pub name: String,
+    pub args: Vec<Node>,
+    /// The `...` after the last argument.
+    pub expand_final: bool,
+}
+
+/// `%{ if }` in a template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IfDirective {
+    pub cond: Node,
+    pub then: Vec<Node>,
+    pub otherwise: Vec<Node>,
+}
+
+/// `%{ for }` in a template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForDirective {
+    pub key_var: Option<String>,
+    pub value_var: String,
+    pub collection: Node,
+    pub body: Vec<Node>,
 }
 
 /// One step of a traversal.
@@ -130,7 +144,7 @@ impl Expr {
             Expr::Traversal { base, steps } => {
                 let mut s = match &base.value {
                     super::Value::Expr(e @ (Expr::Var(_) | Expr::Traversal { .. })) => e.describe(),
-                    super::Value::Expr(Expr::Call { name, .. }) => format!("{name}(…)"),
+                    super::Value::Expr(Expr::Call(c)) => format!("{}(…)", c.name),
                     _ => "(…)".into(),
                 };
                 for st in steps {
@@ -151,10 +165,10 @@ impl Expr {
                 }
                 s
             }
-            Expr::Template(_) | Expr::TemplateIf { .. } | Expr::TemplateFor { .. } => {
+            Expr::Template(_) | Expr::TemplateIf(_) | Expr::TemplateFor(_) => {
                 "string template".into()
             }
-            Expr::Call { name, .. } => format!("{name}(…)"),
+            Expr::Call(c) => format!("{}(…)", c.name),
             Expr::Conditional { .. } => "conditional expression".into(),
             Expr::For(_) => "for expression".into(),
             Expr::Unary { .. } | Expr::Binary { .. } => "operator expression".into(),
@@ -195,23 +209,18 @@ impl Expr {
             }
             Expr::Var(_) => {}
             Expr::Template(parts) => parts.iter().for_each(|n| n.collect_refs(out)),
-            Expr::TemplateIf {
-                cond,
-                then,
-                otherwise,
-            } => {
-                cond.collect_refs(out);
-                then.iter()
-                    .chain(otherwise)
+            Expr::TemplateIf(d) => {
+                d.cond.collect_refs(out);
+                d.then
+                    .iter()
+                    .chain(&d.otherwise)
                     .for_each(|n| n.collect_refs(out));
             }
-            Expr::TemplateFor {
-                collection, body, ..
-            } => {
-                collection.collect_refs(out);
-                body.iter().for_each(|n| n.collect_refs(out));
+            Expr::TemplateFor(d) => {
+                d.collection.collect_refs(out);
+                d.body.iter().for_each(|n| n.collect_refs(out));
             }
-            Expr::Call { args, .. } => args.iter().for_each(|n| n.collect_refs(out)),
+            Expr::Call(c) => c.args.iter().for_each(|n| n.collect_refs(out)),
             Expr::Conditional {
                 cond,
                 then,
@@ -260,21 +269,15 @@ impl Expr {
                 }
             }
             Expr::Template(parts) => parts.iter_mut().for_each(f),
-            Expr::TemplateIf {
-                cond,
-                then,
-                otherwise,
-            } => {
-                f(cond);
-                then.iter_mut().chain(otherwise.iter_mut()).for_each(f);
+            Expr::TemplateIf(d) => {
+                f(&mut d.cond);
+                d.then.iter_mut().chain(d.otherwise.iter_mut()).for_each(f);
             }
-            Expr::TemplateFor {
-                collection, body, ..
-            } => {
-                f(collection);
-                body.iter_mut().for_each(f);
+            Expr::TemplateFor(d) => {
+                f(&mut d.collection);
+                d.body.iter_mut().for_each(f);
             }
-            Expr::Call { args, .. } => args.iter_mut().for_each(f),
+            Expr::Call(c) => c.args.iter_mut().for_each(f),
             Expr::Conditional {
                 cond,
                 then,

@@ -7,7 +7,9 @@ use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
 
 use super::{check_nesting, Limits, ParseError};
-use crate::model::expr::{BinaryOp, DynamicBlock, ForExpr, Step, UnaryOp};
+use crate::model::expr::{
+    BinaryOp, DynamicBlock, ForDirective, ForExpr, FuncCall, IfDirective, Step, UnaryOp,
+};
 use crate::model::{Expr, Key, Node, Span, Value};
 
 /// A top-level block of a Terraform file.
@@ -270,11 +272,11 @@ pub fn convert_expr(e: &Expression) -> Node {
             }
             name.push_str(f.name.name.as_str());
             expr(
-                Expr::Call {
+                Expr::Call(Box::new(FuncCall {
                     name,
                     args: f.args.iter().map(convert_expr).collect(),
                     expand_final: f.args.expand_final(),
-                },
+                })),
                 span,
             )
         }
@@ -418,11 +420,11 @@ fn template_parts(t: &Template) -> Vec<Node> {
                     trim_last(&mut then);
                 }
                 parts.push(expr(
-                    Expr::TemplateIf {
-                        cond: boxed(&d.if_expr.cond_expr),
+                    Expr::TemplateIf(Box::new(IfDirective {
+                        cond: convert_expr(&d.if_expr.cond_expr),
                         then,
                         otherwise,
-                    },
+                    })),
                     span_of(*el),
                 ));
             }
@@ -436,12 +438,12 @@ fn template_parts(t: &Template) -> Vec<Node> {
                     trim_last(&mut body);
                 }
                 parts.push(expr(
-                    Expr::TemplateFor {
+                    Expr::TemplateFor(Box::new(ForDirective {
                         key_var: d.for_expr.key_var.as_ref().map(|k| k.as_str().to_string()),
                         value_var: d.for_expr.value_var.as_str().to_string(),
-                        collection: boxed(&d.for_expr.collection_expr),
+                        collection: convert_expr(&d.for_expr.collection_expr),
                         body,
-                    },
+                    })),
                     span_of(*el),
                 ));
             }

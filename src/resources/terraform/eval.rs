@@ -487,15 +487,18 @@ impl<'t> Instance<'t> {
         let target = match modules::source_of(block) {
             Some(s) if modules::is_local_source(s) => {
                 let t = modules::local_target(&self.dir.dir, s);
-                match self
-                    .tree
-                    .shared
-                    .dirs
-                    .get(&t)
-                    .filter(|d| !d.files.is_empty())
-                {
-                    Some(d) => d,
-                    None => {
+                match self.tree.shared.dirs.get(&t) {
+                    Some(d) if d.outside => {
+                        self.tree.note(
+                            file,
+                            format!("module.{name}: source {s:?} is outside the scanned tree; not read, its values are unknown"),
+                        );
+                        return unknown(format!(
+                            "module.{name} source {s:?} is outside the scanned tree"
+                        ));
+                    }
+                    Some(d) if !d.files.is_empty() => d,
+                    _ => {
                         self.tree.note(
                             file,
                             format!("module.{name}: source {s:?} has no Terraform files; its values are unknown"),
@@ -1091,17 +1094,13 @@ impl<'t> Instance<'t> {
                 self.apply_steps(b, steps, sc, file, e, span)
             }
             Expr::Template(parts) => self.template(parts, span, sc, file),
-            Expr::TemplateIf { .. } | Expr::TemplateFor { .. } => self.template(
+            Expr::TemplateIf(_) | Expr::TemplateFor(_) => self.template(
                 std::slice::from_ref(&Node::new(Value::Expr(e.clone()), span)),
                 span,
                 sc,
                 file,
             ),
-            Expr::Call {
-                name,
-                args,
-                expand_final,
-            } => self.call_function(name, args, *expand_final, span, sc, file),
+            Expr::Call(c) => self.call_function(&c.name, &c.args, c.expand_final, span, sc, file),
             Expr::Conditional {
                 cond,
                 then,
@@ -1305,7 +1304,7 @@ impl<'t> Instance<'t> {
         if let [only] = parts {
             if !matches!(
                 only.value,
-                Value::String(_) | Value::Expr(Expr::TemplateIf { .. } | Expr::TemplateFor { .. })
+                Value::String(_) | Value::Expr(Expr::TemplateIf(_) | Expr::TemplateFor(_))
             ) {
                 return self.eval(only, sc, file);
             }
@@ -1357,25 +1356,19 @@ impl<'t> Instance<'t> {
         for p in parts {
             match &p.value {
                 Value::String(s) => out.push(Seg::Text(s.clone(), true)),
-                Value::Expr(Expr::TemplateIf {
-                    cond,
-                    then,
-                    otherwise,
-                }) => {
-                    let c = self.eval(cond, sc, file)?;
+                Value::Expr(Expr::TemplateIf(d)) => {
+                    let c = self.eval(&d.cond, sc, file)?;
                     match as_bool(&c)? {
-                        Some(true) => self.template_segs(then, sc, file, out, sensitive)?,
-                        Some(false) => self.template_segs(otherwise, sc, file, out, sensitive)?,
+                        Some(true) => self.template_segs(&d.then, sc, file, out, sensitive)?,
+                        Some(false) => {
+                            self.template_segs(&d.otherwise, sc, file, out, sensitive)?
+                        }
                         None => out.push(Seg::Unknown(unknown_like(&c, p.span))),
                     }
                 }
-                Value::Expr(Expr::TemplateFor {
-                    key_var,
-                    value_var,
-                    collection,
-                    body,
-                }) => {
-                    let coll = self.eval(collection, sc, file)?;
+                Value::Expr(Expr::TemplateFor(d)) => {
+                    let (key_var, value_var, body) = (&d.key_var, &d.value_var, &d.body);
+                    let coll = self.eval(&d.collection, sc, file)?;
                     let Some(items) = iter_items(&coll)? else {
                         out.push(Seg::Unknown(unknown_like(&coll, p.span)));
                         continue;

@@ -31,6 +31,8 @@ pub struct ModuleDir {
     /// `.terraform/modules/modules.json` of this directory, when it has one: module key
     /// (`vpc`, `vpc.subnets`) → directory.
     pub manifest: Option<HashMap<String, PathBuf>>,
+    /// A called directory outside the scanned tree: not read.
+    pub outside: bool,
 }
 
 /// Removes `.` and `..` components without touching the file system.
@@ -84,9 +86,16 @@ pub fn local_target(dir: &Path, source: &str) -> PathBuf {
     normalize(&dir.join(source))
 }
 
+/// `modules.json` files larger than this are ignored.
+const MAX_MANIFEST_SIZE: u64 = 16 * 1024 * 1024;
+
 /// Reads `.terraform/modules/modules.json` in `dir`: module key → directory (absolute).
 pub fn read_manifest(dir: &Path) -> Option<HashMap<String, PathBuf>> {
     let path = dir.join(".terraform").join("modules").join("modules.json");
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_MANIFEST_SIZE {
+        return None;
+    }
     let text = std::fs::read_to_string(path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let mut out = HashMap::new();
@@ -153,7 +162,8 @@ pub fn roots(dirs: &BTreeMap<PathBuf, ModuleDir>) -> Vec<PathBuf> {
 }
 
 /// Bounded, memoised reads for `file()` and `templatefile()`: only files inside the allowed
-/// directories (the scanned tree), no larger than the file size limit, each read once.
+/// directories (the scanned tree), no larger than the file size limit, each read once. Module
+/// directories are held to the same boundary.
 #[derive(Debug, Default)]
 pub struct FileReader {
     allowed: Vec<PathBuf>,
@@ -172,6 +182,12 @@ impl FileReader {
             max_size,
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// True when `path` (resolving symbolic links) is inside the allowed directories.
+    pub fn allows(&self, path: &Path) -> bool {
+        std::fs::canonicalize(path)
+            .is_ok_and(|real| self.allowed.iter().any(|a| real.starts_with(a)))
     }
 
     /// The text of `path`, or `None` when it is outside the scanned tree, too large, not

@@ -41,7 +41,6 @@ pub struct VarDecl<'a> {
     pub sensitive: bool,
     pub nullable: bool,
     pub ty: TypeHint,
-    pub block: &'a HclBlock,
 }
 
 impl<'a> VarDecl<'a> {
@@ -56,7 +55,6 @@ impl<'a> VarDecl<'a> {
             sensitive: flag("sensitive", false),
             nullable: flag("nullable", true),
             ty: b.body.get("type").map(type_hint).unwrap_or(TypeHint::Any),
-            block: b,
         }
     }
 }
@@ -69,7 +67,7 @@ fn type_hint(n: &Node) -> TypeHint {
             "bool" => TypeHint::Bool,
             _ => TypeHint::Any,
         },
-        Value::Expr(Expr::Call { .. }) => TypeHint::Complex,
+        Value::Expr(Expr::Call(_)) => TypeHint::Complex,
         _ => TypeHint::Any,
     }
 }
