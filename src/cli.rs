@@ -55,7 +55,8 @@ pub enum ChecksCommand {
 pub struct ScanArgs {
     /// Files or directories to scan.
     pub paths: Vec<PathBuf>,
-    /// Output format: human, json, sarif.
+    /// Output format: human, json, sarif, github (workflow-command annotations), markdown
+    /// (a job summary).
     #[arg(long, short = 'f', default_value = "human")]
     pub format: String,
     /// Write the report to this file instead of stdout.
@@ -85,4 +86,12 @@ pub struct ScanArgs {
     /// Also list checks that could not be decided because a value is unknown (as notes).
     #[arg(long)]
     pub show_unknown: bool,
+    /// SARIF `automationDetails.id`: code scanning keeps the results of each category apart,
+    /// so scans of different parts of one repository need different categories.
+    #[arg(long, value_name = "CATEGORY", default_value = crate::report::DEFAULT_SARIF_CATEGORY)]
+    pub sarif_category: String,
+    /// Markdown: link each location to URL/<path>#L<line>. Default on GitHub Actions:
+    /// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA.
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
 }

@@ -14,7 +14,7 @@ use guardrail::cli::{ChecksCommand, Cli, Command, ScanArgs};
 use guardrail::engine::{scan, ScanOptions};
 use guardrail::findings::FindingKind;
 use guardrail::model::Framework;
-use guardrail::report::{self, Format, ReportInput};
+use guardrail::report::{self, Format, ReportInput, ReportOptions, DEFAULT_SARIF_CATEGORY};
 use guardrail::{explain, testing};
 
 /// Parsers recurse per nesting level: give worker threads room (depth is also bounded).
@@ -67,9 +67,16 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
 fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
     let start = Instant::now();
     let format = Format::parse(&args.format)
-        .ok_or_else(|| anyhow!("unknown --format `{}` (human, json, sarif)", args.format))?;
+        .ok_or_else(|| anyhow!("unknown --format `{}` ({})", args.format, Format::NAMES))?;
     let fail_on = parse_fail_on(&args.fail_on)?;
     let reports = parse_reports(&args.reports)?;
+    if args.sarif_category.trim().is_empty() {
+        bail!("--sarif-category must not be empty (default: {DEFAULT_SARIF_CATEGORY})");
+    }
+    let options = ReportOptions {
+        sarif_category: args.sarif_category.clone(),
+        link_base: args.link_base.clone().or_else(github_link_base),
+    };
     let mut frameworks = Vec::new();
     for f in &args.frameworks {
         frameworks.push(Framework::parse(f).ok_or_else(|| {
@@ -113,6 +120,7 @@ fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
         fail_on,
         color: color_allowed && to_terminal,
         elapsed_ms,
+        options,
     };
     let main_out = report::render(format, &input);
     let mut io_failed = false;
@@ -242,6 +250,7 @@ fn run_tests(dirs: Vec<PathBuf>, reports: Vec<String>) -> Result<u8> {
         fail_on: None,
         color: false,
         elapsed_ms: 0,
+        options: ReportOptions::default(),
     };
     for (f, p) in &reports {
         std::fs::write(p, report::render(*f, &input))
@@ -260,8 +269,20 @@ fn parse_reports(reports: &[String]) -> Result<Vec<(Format, PathBuf)>> {
                 .split_once('=')
                 .ok_or_else(|| anyhow!("--report takes FORMAT=PATH, got `{r}`"))?;
             let f = Format::parse(f)
-                .ok_or_else(|| anyhow!("unknown report format `{f}` (human, json, sarif)"))?;
+                .ok_or_else(|| anyhow!("unknown report format `{f}` ({})", Format::NAMES))?;
             Ok((f, PathBuf::from(p)))
         })
         .collect()
+}
+
+/// Where Markdown locations link to when running on GitHub Actions: the commit being checked,
+/// from the variables every job has.
+fn github_link_base() -> Option<String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    Some(format!(
+        "{}/{}/blob/{}",
+        var("GITHUB_SERVER_URL")?.trim_end_matches('/'),
+        var("GITHUB_REPOSITORY")?,
+        var("GITHUB_SHA")?
+    ))
 }

@@ -1,13 +1,27 @@
-//! SARIF 2.1.0 for code scanning: one rule per check, relative URIs, 1-based regions with an
-//! exclusive end column, a stable partial fingerprint, no timestamps.
+//! SARIF 2.1.0 for GitHub code scanning: one rule per check, relative URIs, 1-based regions with
+//! an exclusive end column, a stable partial fingerprint, a category, no timestamps.
+//!
+//! GitHub's ingestion limits shape the output: at most [`MAX_RESULTS`] results per run (the most
+//! severe are kept and the run says so in a notification), descriptions of at most 1024
+//! characters, and no `primaryLocationLineHash` of our own (the upload action computes it, and
+//! GitHub tracks alerts by it).
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::{security_severity, ReportInput};
+use super::{region, security_severity, uri_escape, ReportInput};
 use crate::checks::{Check, Severity};
-use crate::findings::{FindingKind, PARSE_ERROR_ID};
+use crate::findings::{Finding, PARSE_ERROR_ID};
 
 const INFORMATION_URI: &str = "https://github.com/guardrail-iac/guardrail";
+
+/// GitHub code scanning rejects runs with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// GitHub truncates rule descriptions longer than this.
+const MAX_DESCRIPTION: usize = 1024;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -27,7 +41,14 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-fn rule(c: &Check) -> Value {
+/// `help.text` and `help.markdown`: what is wrong, how to fix it, where to read more, and the
+/// ids other scanners use for the same concept.
+fn help(c: &Check) -> (String, String) {
+    let mut text = format!(
+        "{}\n\nRemediation: {}\n",
+        c.description.trim(),
+        c.remediation.trim()
+    );
     let mut md = format!(
         "**{}**\n\n{}\n\n**Remediation:** {}\n",
         c.title,
@@ -35,14 +56,25 @@ fn rule(c: &Check) -> Value {
         c.remediation.trim()
     );
     if !c.references.is_empty() {
+        text.push_str("\nReferences:\n");
         md.push_str("\n**References:**\n");
         for r in &c.references {
+            text.push_str(&format!("- {r}\n"));
             md.push_str(&format!("- {r}\n"));
         }
     }
     if !c.related.is_empty() {
+        text.push_str(&format!("\nRelated: {}\n", c.related.join(", ")));
         md.push_str(&format!("\n**Related:** {}\n", c.related.join(", ")));
     }
+    let explain = format!("\n`guardrail explain {}` shows a failing example.\n", c.id);
+    text.push_str(&explain.replace('`', ""));
+    md.push_str(&explain);
+    (text, md)
+}
+
+fn rule(c: &Check) -> Value {
+    let (text, md) = help(c);
     let mut props = json!({
         "tags": ["security", c.category],
         "precision": "high",
@@ -65,19 +97,37 @@ fn rule(c: &Check) -> Value {
     json!({
         "id": c.id,
         "name": name,
-        "shortDescription": { "text": truncate(&c.title, 1024) },
-        "fullDescription": { "text": truncate(c.description.trim(), 1024) },
-        "help": {
-            "text": format!("{}\n\nRemediation: {}", c.description.trim(), c.remediation.trim()),
-            "markdown": md,
-        },
+        "shortDescription": { "text": truncate(&c.title, MAX_DESCRIPTION) },
+        "fullDescription": { "text": truncate(c.description.trim(), MAX_DESCRIPTION) },
+        "help": { "text": text, "markdown": md },
         "helpUri": c.references.first().cloned().unwrap_or_else(|| INFORMATION_URI.to_string()),
         "defaultConfiguration": { "level": level(c.severity) },
         "properties": props,
     })
 }
 
+/// The findings a run keeps under GitHub's limit: the `max` most severe, in report order.
+/// Returns them and how many were left out.
+fn keep_most_severe(findings: Vec<&Finding>, max: usize) -> (Vec<&Finding>, usize) {
+    if findings.len() <= max {
+        return (findings, 0);
+    }
+    let dropped = findings.len() - max;
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    // Ties keep report order, so the cut is deterministic.
+    order.sort_by_key(|&i| (Reverse(findings[i].severity), i));
+    order.truncate(max);
+    order.sort_unstable();
+    (order.into_iter().map(|i| findings[i]).collect(), dropped)
+}
+
+/// The SARIF log, with GitHub's result limit.
 pub fn render(input: &ReportInput) -> String {
+    render_limited(input, MAX_RESULTS)
+}
+
+/// The SARIF log keeping at most `max_results` results.
+pub fn render_limited(input: &ReportInput, max_results: usize) -> String {
     let r = input.result;
     let mut rules: Vec<Value> = input.catalog.checks.iter().map(rule).collect();
     rules.push(json!({
@@ -89,28 +139,23 @@ pub fn render(input: &ReportInput) -> String {
         "defaultConfiguration": { "level": "error" },
         "properties": { "tags": ["security", "parse-error"], "precision": "very-high", "security-severity": "8.0" },
     }));
-    let index_of = |id: &str| -> usize {
-        input
-            .catalog
-            .checks
-            .iter()
-            .position(|c| c.id == id)
-            .unwrap_or(input.catalog.checks.len())
-    };
-    let results: Vec<Value> = r
-        .findings
+    let index: HashMap<&str, usize> = input
+        .catalog
+        .checks
         .iter()
-        .filter(|f| f.kind != FindingKind::Unknown)
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let parse_error_index = input.catalog.checks.len();
+    let (kept, dropped) = keep_most_severe(input.real_findings().collect(), max_results);
+    let results: Vec<Value> = kept
+        .iter()
         .map(|f| {
             let src = &r.sources[f.file];
-            let (sl, sc) = src.position(f.span.start);
-            let (el, mut ec) = src.position(f.span.end);
-            if el == sl && ec <= sc {
-                ec = sc + 1;
-            }
+            let (sl, sc, el, ec) = region(src, f);
             json!({
                 "ruleId": f.check_id,
-                "ruleIndex": index_of(&f.check_id),
+                "ruleIndex": index.get(f.check_id.as_str()).copied().unwrap_or(parse_error_index),
                 "level": level(f.severity),
                 "message": { "text": format!("{}: {}", f.message, f.label) },
                 "locations": [{
@@ -140,6 +185,28 @@ pub fn render(input: &ReportInput) -> String {
             })
         })
         .collect();
+    // The tool's own failures and the result cut are notifications of the run: code scanning
+    // shows them on the tool's status page instead of silently showing fewer alerts.
+    let mut notifications: Vec<Value> = r
+        .errors
+        .iter()
+        .map(|e| json!({ "level": "error", "message": { "text": e } }))
+        .collect();
+    if dropped > 0 {
+        let lowest = kept
+            .iter()
+            .map(|f| f.severity)
+            .min()
+            .unwrap_or(Severity::Info);
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!(
+                "{dropped} of {} results were left out: GitHub code scanning accepts at most {max_results} results per run, so the {max_results} most severe were kept (down to {}). Fix or scope the scan (paths, --check, --skip-check) to see the rest.",
+                kept.len() + dropped,
+                lowest.as_str(),
+            ) },
+        }));
+    }
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -151,6 +218,11 @@ pub fn render(input: &ReportInput) -> String {
                 "informationUri": INFORMATION_URI,
                 "rules": rules,
             }},
+            "automationDetails": { "id": super::normalize_category(&input.options.sarif_category) },
+            "invocations": [{
+                "executionSuccessful": r.errors.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
@@ -158,18 +230,4 @@ pub fn render(input: &ReportInput) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
-}
-
-/// Percent-encodes what may not appear in a relative URI reference.
-fn uri_escape(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
