@@ -19,6 +19,10 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (default: the current directory).
     Scan(Box<ScanArgs>),
+    /// Scan what a change introduces: the staged changes (pre-commit) or a branch / pull
+    /// request (merge-base of BASE and HEAD to HEAD). Content is read from git, not the work
+    /// tree; touched Terraform modules are evaluated with all their files.
+    Diff(Box<DiffArgs>),
     /// The check catalog.
     Checks {
         #[command(subcommand)]
@@ -53,7 +57,8 @@ pub enum ChecksCommand {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
+    /// Files or directories to scan (for `diff`: only report these files; a named file
+    /// without changes is reported in full).
     pub paths: Vec<PathBuf>,
     /// Output format: human, json, sarif, github (workflow-command annotations), markdown
     /// (a job summary).
@@ -94,4 +99,23 @@ pub struct ScanArgs {
     /// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA.
     #[arg(long, value_name = "URL")]
     pub link_base: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Compare the index with HEAD (what `git commit` would record).
+    #[arg(long, conflicts_with = "base")]
+    pub staged: bool,
+    /// Compare merge-base(BASE, HEAD) with HEAD.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// The head of the range (default: HEAD).
+    #[arg(long, value_name = "REF", requires = "base")]
+    pub head: Option<String>,
+    /// Which findings to report: lines (introduced or touched by the change), files (every
+    /// finding in a changed file), all (every finding in the touched modules and templates).
+    #[arg(long, default_value = "lines")]
+    pub scope: String,
+    #[command(flatten)]
+    pub common: ScanArgs,
 }

@@ -480,6 +480,7 @@ pub fn scan_files(
                             label: format!("unknown: {why}"),
                             secondary: vec![],
                             resource: r.address.clone(),
+                            resource_span: Some(r.span),
                             fingerprint: fingerprint(&[path, &r.address, &check.id, "unknown"]),
                             kind: FindingKind::Unknown,
                         });
@@ -507,6 +508,7 @@ pub fn scan_files(
                             label: m.label,
                             secondary,
                             resource: r.address.clone(),
+                            resource_span: Some(r.span),
                             fingerprint: fingerprint(&[path, &r.address, &check.id, &m.key]),
                             kind: FindingKind::Check,
                         });

@@ -37,6 +37,8 @@ pub struct Finding {
     /// Context spans (the resource header; a module call site, in another file).
     pub secondary: Vec<Related>,
     pub resource: String,
+    /// The whole resource (same file), for diff scoping.
+    pub resource_span: Option<Span>,
     pub fingerprint: String,
     pub kind: FindingKind,
 }
@@ -54,6 +56,7 @@ impl Finding {
             label: e.message,
             secondary: vec![],
             resource: String::new(),
+            resource_span: None,
             fingerprint: fingerprint(&[path, PARSE_ERROR_ID]),
             kind: FindingKind::ParseError,
         }

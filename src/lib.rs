@@ -1,6 +1,7 @@
 //! guardrail: an infrastructure-as-code security scanner.
 pub mod checks;
 pub mod cli;
+pub mod diff;
 pub mod engine;
 pub mod explain;
 pub mod findings;

@@ -10,11 +10,13 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;
 
 use guardrail::checks::{Catalog, Severity};
-use guardrail::cli::{ChecksCommand, Cli, Command, ScanArgs};
+use guardrail::cli::{ChecksCommand, Cli, Command, DiffArgs, ScanArgs};
+use guardrail::diff::{DiffOptions, DiffScope};
 use guardrail::engine::{scan, ScanOptions};
 use guardrail::findings::FindingKind;
 use guardrail::model::Framework;
 use guardrail::report::{self, Format, ReportInput, ReportOptions, DEFAULT_SARIF_CATEGORY};
+use guardrail::scope::git::DiffSpec;
 use guardrail::{explain, testing};
 
 /// Parsers recurse per nesting level: give worker threads room (depth is also bounded).
@@ -27,7 +29,8 @@ fn main() -> ExitCode {
         .build_global();
     let color_allowed = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let result = match cli.command {
-        Command::Scan(args) => run_scan(*args, color_allowed),
+        Command::Scan(args) => run_scan(*args, None, color_allowed),
+        Command::Diff(args) => run_diff(*args, color_allowed),
         Command::Checks {
             command: ChecksCommand::List { format },
         } => list_checks(&format),
@@ -64,7 +67,11 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
         .ok_or_else(|| anyhow!("invalid --fail-on `{s}` (critical, high, medium, low, info, none)"))
 }
 
-fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
+fn run_scan(
+    args: ScanArgs,
+    diff: Option<(DiffSpec, DiffScope)>,
+    color_allowed: bool,
+) -> Result<u8> {
     let start = Instant::now();
     let format = Format::parse(&args.format)
         .ok_or_else(|| anyhow!("unknown --format `{}` ({})", args.format, Format::NAMES))?;
@@ -96,7 +103,6 @@ fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
         });
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let root = guardrail::scope::report_root(&cwd);
     let opts = ScanOptions {
         paths: args.paths.clone(),
         excludes: args.excludes.clone(),
@@ -105,7 +111,20 @@ fn run_scan(args: ScanArgs, color_allowed: bool) -> Result<u8> {
         show_unknown: args.show_unknown,
         ..Default::default()
     };
-    let result = scan(&opts, &catalog, &cwd, &root);
+    let result = match diff {
+        None => scan(&opts, &catalog, &cwd, &guardrail::scope::report_root(&cwd)),
+        Some((spec, scope)) => {
+            let d = DiffOptions {
+                spec,
+                scope,
+                paths: args.paths.clone(),
+                scan: opts,
+            };
+            guardrail::diff::run(&d, &catalog, &cwd)
+                .map_err(|e| anyhow!("{e}"))?
+                .0
+        }
+    };
     for n in &result.notes {
         eprintln!("note: {}: {}", n.path, n.message);
     }
@@ -273,6 +292,20 @@ fn parse_reports(reports: &[String]) -> Result<Vec<(Format, PathBuf)>> {
             Ok((f, PathBuf::from(p)))
         })
         .collect()
+}
+
+fn run_diff(args: DiffArgs, color_allowed: bool) -> Result<u8> {
+    let scope = DiffScope::parse(&args.scope)
+        .ok_or_else(|| anyhow!("unknown --scope `{}` (lines, files, all)", args.scope))?;
+    let spec = match (args.staged, args.base) {
+        (true, _) => DiffSpec::Staged,
+        (false, Some(base)) => DiffSpec::Range {
+            base,
+            head: args.head,
+        },
+        (false, None) => bail!("`guardrail diff` needs --staged or --base REF"),
+    };
+    run_scan(args.common, Some((spec, scope)), color_allowed)
 }
 
 /// Where Markdown locations link to when running on GitHub Actions: the commit being checked,

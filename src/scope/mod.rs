@@ -1,5 +1,7 @@
 //! Which files a scan reads: paths walked with `ignore` (honours `.gitignore`), classified by
-//! name; YAML/JSON files are decided later by content.
+//! name; YAML/JSON files are decided later by content. `git` reads snapshots for diffs.
+
+pub mod git;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,309 @@
+//! `guardrail diff`: what a change introduces. Every touched Terraform module, template and
+//! manifest is evaluated at both snapshots with its full context (all sibling `.tf`/`.tfvars`
+//! files); findings are then narrowed to the change.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::checks::Catalog;
+use crate::engine::{scan_files, ScanOptions, ScanResult};
+use crate::findings::{FindingKind, Related};
+use crate::model::Span;
+use crate::scope::git::{self, DiffSpec, GitError, Snapshot};
+use crate::scope::{classify, exclude_set, Candidate, FileKind, Note};
+
+/// Which findings of the touched units are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffScope {
+    /// Findings the change introduces (new fingerprints) or touches (their value or resource
+    /// block is on a changed line).
+    Lines,
+    /// Every finding in a changed file.
+    Files,
+    /// Every finding in the touched modules, templates and manifests.
+    All,
+}
+
+impl DiffScope {
+    pub fn parse(s: &str) -> Option<DiffScope> {
+        Some(match s {
+            "lines" => DiffScope::Lines,
+            "files" => DiffScope::Files,
+            "all" => DiffScope::All,
+            _ => return None,
+        })
+    }
+}
+
+/// A diff run.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    pub spec: DiffSpec,
+    pub scope: DiffScope,
+    /// Files named on the command line (as the pre-commit hook passes them): only these are
+    /// reported; a named file without changes is reported in full.
+    pub paths: Vec<PathBuf>,
+    pub scan: ScanOptions,
+}
+
+fn is_terraform(kind: FileKind) -> bool {
+    matches!(
+        kind,
+        FileKind::Terraform | FileKind::TerraformJson | FileKind::Tfvars | FileKind::TfvarsJson
+    )
+}
+
+fn kind_of(path: &str) -> Option<FileKind> {
+    classify(path.rsplit('/').next().unwrap_or(path))
+}
+
+/// Repository-relative path of a command-line path.
+fn repo_relative(p: &Path, cwd: &Path, root: &Path) -> String {
+    crate::scope::display_path(p, root, cwd)
+}
+
+/// The candidates of one snapshot: every file of the touched Terraform directories and the
+/// touched documents. `rename` maps an old path to the name it has in the new snapshot, so a
+/// renamed file keeps its findings' fingerprints.
+fn snapshot_candidates(
+    repo: &git2::Repository,
+    snap: &Snapshot,
+    root: &Path,
+    tf_dirs: &BTreeSet<String>,
+    docs: &BTreeSet<String>,
+    rename: &BTreeMap<String, String>,
+) -> Vec<Candidate> {
+    let mut paths: BTreeSet<String> = BTreeSet::new();
+    for d in tf_dirs {
+        for p in snap.list_dir(repo, d) {
+            if kind_of(&p).is_some_and(is_terraform) {
+                paths.insert(p);
+            }
+        }
+    }
+    paths.extend(docs.iter().cloned());
+    let mut out = Vec::new();
+    for p in paths {
+        let Some(kind) = kind_of(&p) else { continue };
+        let Some(bytes) = snap.read(repo, &p) else {
+            continue;
+        };
+        let display = rename.get(&p).cloned().unwrap_or(p);
+        out.push(Candidate {
+            path: root.join(&display),
+            display,
+            kind,
+            bytes: Some(bytes),
+        });
+    }
+    out.sort_by(|a, b| a.display.cmp(&b.display));
+    out.dedup_by(|a, b| a.display == b.display);
+    out
+}
+
+/// Runs a diff. Returns the narrowed result and the report root (the repository work tree).
+pub fn run(
+    opts: &DiffOptions,
+    catalog: &Catalog,
+    cwd: &Path,
+) -> Result<(ScanResult, PathBuf), GitError> {
+    let repo = git::open()?;
+    let root = git::workdir(&repo)?;
+    let root = root.canonicalize().unwrap_or(root);
+    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    let gd = git::diff(&repo, &opts.spec)?;
+    let excludes = exclude_set(&opts.scan.excludes)
+        .map_err(|e| GitError::Other(format!("invalid --exclude pattern: {e}")))?;
+
+    // Files named on the command line (pre-commit), repository-relative.
+    let named: BTreeSet<String> = opts
+        .paths
+        .iter()
+        .map(|p| repo_relative(p, &cwd, &root))
+        .collect();
+    let keep_path = |p: &str| !excludes.is_match(p) && kind_of(p).is_some();
+    let mut changes: Vec<&git::FileChange> = gd
+        .changes
+        .iter()
+        .filter(|c| {
+            let paths = [c.new_path.as_deref(), c.old_path.as_deref()];
+            paths
+                .iter()
+                .flatten()
+                .any(|p| keep_path(p) && (named.is_empty() || named.contains(*p)))
+        })
+        .collect();
+    changes.sort_by(|a, b| (&a.new_path, &a.old_path).cmp(&(&b.new_path, &b.old_path)));
+    let changed_new: BTreeMap<String, &git::FileChange> = changes
+        .iter()
+        .filter_map(|c| c.new_path.clone().map(|p| (p, *c)))
+        .collect();
+    // Named files without changes are reported in full.
+    let full_files: BTreeSet<String> = named
+        .iter()
+        .filter(|p| keep_path(p) && !changed_new.contains_key(*p))
+        .cloned()
+        .collect();
+
+    let mut tf_dirs = BTreeSet::new();
+    let mut docs = BTreeSet::new();
+    let mut base_docs = BTreeSet::new();
+    let mut rename = BTreeMap::new();
+    for c in &changes {
+        for (p, is_new) in [
+            (c.new_path.as_deref(), true),
+            (c.old_path.as_deref(), false),
+        ] {
+            let Some(p) = p else { continue };
+            match kind_of(p) {
+                Some(k) if is_terraform(k) => {
+                    tf_dirs.insert(git::parent_dir(p).to_string());
+                }
+                Some(_) if is_new => {
+                    docs.insert(p.to_string());
+                }
+                Some(_) => {
+                    base_docs.insert(p.to_string());
+                }
+                None => {}
+            }
+        }
+        if let (Some(o), Some(n)) = (&c.old_path, &c.new_path) {
+            if o != n {
+                rename.insert(o.clone(), n.clone());
+            }
+        }
+    }
+    for p in &full_files {
+        match kind_of(p) {
+            Some(k) if is_terraform(k) => {
+                tf_dirs.insert(git::parent_dir(p).to_string());
+            }
+            Some(_) => {
+                docs.insert(p.to_string());
+            }
+            None => {}
+        }
+    }
+    // The base side of a document is its old path (renamed) or the same path.
+    for d in &docs {
+        if !rename.values().any(|n| n == d) {
+            base_docs.insert(d.clone());
+        }
+    }
+    base_docs.extend(
+        rename
+            .iter()
+            .filter(|(_, n)| docs.contains(*n))
+            .map(|(o, _)| o.clone()),
+    );
+
+    let new_cands = snapshot_candidates(&repo, &gd.new, &root, &tf_dirs, &docs, &BTreeMap::new());
+    // Named files outside the index (not yet added) are read from the work tree.
+    let mut new_cands = new_cands;
+    for p in &full_files {
+        if !new_cands.iter().any(|c| &c.display == p) && root.join(p).is_file() {
+            if let Some(kind) = kind_of(p) {
+                new_cands.push(Candidate {
+                    path: root.join(p),
+                    display: p.clone(),
+                    kind,
+                    bytes: None,
+                });
+            }
+        }
+    }
+    new_cands.sort_by(|a, b| a.display.cmp(&b.display));
+    let mut result = scan_files(
+        new_cands,
+        &opts.scan,
+        catalog,
+        &cwd,
+        &root,
+        ScanResult::default(),
+    );
+
+    let in_changed_or_named =
+        |path: &str| changed_new.contains_key(path) || full_files.contains(path);
+    let base_fps: HashSet<String> = if opts.scope == DiffScope::Lines {
+        let base_cands = snapshot_candidates(&repo, &gd.base, &root, &tf_dirs, &base_docs, &rename);
+        scan_files(
+            base_cands,
+            &opts.scan,
+            catalog,
+            &cwd,
+            &root,
+            ScanResult::default(),
+        )
+        .findings
+        .into_iter()
+        .map(|f| f.fingerprint)
+        .collect()
+    } else {
+        HashSet::new()
+    };
+
+    // The first changed line of each touched Terraform directory: context for findings that a
+    // change elsewhere in the module surfaced (a variable default, a deleted resource).
+    let mut dir_change: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for (p, c) in &changed_new {
+        if let Some(&l) = c.changed_lines.iter().next() {
+            dir_change
+                .entry(git::parent_dir(p).to_string())
+                .or_insert((p.clone(), l));
+        }
+    }
+
+    let findings = std::mem::take(&mut result.findings);
+    let mut kept = Vec::new();
+    for mut f in findings {
+        let path = result.sources[f.file].path.clone();
+        if f.kind == FindingKind::ParseError && !in_changed_or_named(&path) {
+            result.notes.push(Note {
+                path,
+                message: format!("context file does not parse: {}", f.label),
+            });
+            continue;
+        }
+        let keep = if full_files.contains(&path) {
+            true
+        } else {
+            match opts.scope {
+                DiffScope::All => true,
+                DiffScope::Files => changed_new.contains_key(&path),
+                DiffScope::Lines => {
+                    let src = &result.sources[f.file];
+                    let lines = changed_new.get(&path).map(|c| &c.changed_lines);
+                    let touches = |span: Span| {
+                        let (a, _) = src.position(span.start);
+                        let (b, _) = src.position(span.end);
+                        lines.is_some_and(|ls| ls.range(a..=b).next().is_some())
+                    };
+                    let new = !base_fps.contains(&f.fingerprint);
+                    let touched = touches(f.span) || f.resource_span.is_some_and(touches);
+                    if new && !touched {
+                        // Surfaced by a change elsewhere: show where.
+                        let dir = git::parent_dir(&path).to_string();
+                        if let Some((cp, line)) = dir_change.get(&dir) {
+                            if let Some(fi) = result.sources.iter().position(|s| &s.path == cp) {
+                                let s = &result.sources[fi];
+                                let at = s.lines.line_start(line - 1).min(s.text.len());
+                                f.secondary.push(Related {
+                                    file: fi,
+                                    span: Span::new(at, at),
+                                    label: "changed here".into(),
+                                });
+                            }
+                        }
+                    }
+                    new || touched
+                }
+            }
+        };
+        if keep {
+            kept.push(f);
+        }
+    }
+    result.findings = kept;
+    Ok((result, root))
+}

@@ -1,0 +1,373 @@
+//! `guardrail diff` on real git repositories built in temp dirs.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command as Std;
+
+use common::{finding, guardrail, ids};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Std::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn repo() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    git(d.path(), &["init", "-q", "-b", "main"]);
+    d
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn commit_all(dir: &Path, msg: &str) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", msg]);
+}
+
+fn diff_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = guardrail(dir)
+        .arg("diff")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap(), v, stderr)
+}
+
+const SAFE: &str = "resource \"aws_s3_bucket\" \"site\" {\n  acl = \"private\"\n}\n";
+const PUBLIC: &str = "resource \"aws_s3_bucket\" \"site\" {\n  acl = \"public-read\"\n}\n";
+const ACL: [&str; 2] = ["--check", "aws-s3-bucket-public-acl"];
+
+#[test]
+fn staged_content_is_judged_not_the_work_tree() {
+    let d = repo();
+    write(d.path(), "main.tf", SAFE);
+    commit_all(d.path(), "init");
+    // Staged: public. Work tree: safe again. The index wins.
+    write(d.path(), "main.tf", PUBLIC);
+    git(d.path(), &["add", "main.tf"]);
+    write(d.path(), "main.tf", SAFE);
+    let (code, v, _) = diff_json(d.path(), &["--staged", ACL[0], ACL[1]]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "main.tf", 2, 9)]
+    );
+    // And the other way round: a clean staged file with an insecure unstaged edit passes.
+    git(d.path(), &["add", "main.tf"]);
+    write(d.path(), "main.tf", PUBLIC);
+    let (code, v, _) = diff_json(d.path(), &["--staged", ACL[0], ACL[1]]);
+    assert_eq!(code, 0, "{v}");
+}
+
+#[test]
+fn legacy_findings_in_a_touched_file_depend_on_scope() {
+    let d = repo();
+    write(
+        d.path(),
+        "main.tf",
+        &format!("{PUBLIC}\nresource \"aws_s3_bucket\" \"logs\" {{\n  acl = \"private\"\n}}\n"),
+    );
+    commit_all(d.path(), "init");
+    // Touch only the logs bucket.
+    write(d.path(), "main.tf", &format!("{PUBLIC}\nresource \"aws_s3_bucket\" \"logs\" {{\n  acl    = \"private\"\n  bucket = \"logs\"\n}}\n"));
+    git(d.path(), &["add", "main.tf"]);
+    let (code, v, _) = diff_json(d.path(), &["--staged", ACL[0], ACL[1]]);
+    assert_eq!(
+        (code, ids(&v)),
+        (0, vec![]),
+        "the legacy public bucket is not this change's doing"
+    );
+    let (code, v, _) = diff_json(d.path(), &["--staged", "--scope", "files", ACL[0], ACL[1]]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "main.tf", 2, 9)]
+    );
+    let (_, v, _) = diff_json(d.path(), &["--staged", "--scope", "all", ACL[0], ACL[1]]);
+    assert_eq!(ids(&v).len(), 1);
+}
+
+#[test]
+fn a_changed_variable_default_surfaces_the_finding_where_it_is_used() {
+    let d = repo();
+    write(
+        d.path(),
+        "infra/variables.tf",
+        "variable \"acl\" {\n  default = \"private\"\n}\n",
+    );
+    write(
+        d.path(),
+        "infra/main.tf",
+        "resource \"aws_s3_bucket\" \"site\" {\n  acl = var.acl\n}\n",
+    );
+    write(d.path(), "other/main.tf", PUBLIC);
+    commit_all(d.path(), "init");
+    write(
+        d.path(),
+        "infra/variables.tf",
+        "variable \"acl\" {\n  default = \"public-read\"\n}\n",
+    );
+    git(d.path(), &["add", "-A"]);
+    let (code, v, _) = diff_json(d.path(), &["--staged", ACL[0], ACL[1]]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "infra/main.tf", 2, 9)]
+    );
+    // The SARIF shows the changed line as a related location.
+    let out = guardrail(d.path())
+        .args(["diff", "--staged", "--format", "sarif", ACL[0], ACL[1]])
+        .output()
+        .unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rel = &s["runs"][0]["results"][0]["relatedLocations"];
+    let changed = rel
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["message"]["text"] == "changed here")
+        .expect("changed-here location");
+    assert_eq!(
+        changed["physicalLocation"]["artifactLocation"]["uri"],
+        "infra/variables.tf"
+    );
+    assert_eq!(changed["physicalLocation"]["region"]["startLine"], 2);
+}
+
+#[test]
+fn deleting_the_public_access_block_exposes_the_bucket() {
+    let d = repo();
+    write(
+        d.path(),
+        "s3/bucket.tf",
+        "resource \"aws_s3_bucket\" \"data\" {\n  bucket = \"data\"\n}\n",
+    );
+    write(
+        d.path(),
+        "s3/pab.tf",
+        "resource \"aws_s3_bucket_public_access_block\" \"data\" {\n  bucket                  = aws_s3_bucket.data.id\n  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}\n",
+    );
+    commit_all(d.path(), "init");
+    git(d.path(), &["rm", "-q", "s3/pab.tf"]);
+    let (code, v, _) = diff_json(
+        d.path(),
+        &["--staged", "--check", "aws-s3-bucket-public-access-block"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![finding(
+            "aws-s3-bucket-public-access-block",
+            "s3/bucket.tf",
+            1,
+            1
+        )]
+    );
+}
+
+#[test]
+fn renamed_files_keep_their_legacy_findings_quiet() {
+    let d = repo();
+    write(d.path(), "old.tf", PUBLIC);
+    commit_all(d.path(), "init");
+    git(d.path(), &["mv", "old.tf", "new.tf"]);
+    let (code, v, _) = diff_json(d.path(), &["--staged", ACL[0], ACL[1]]);
+    assert_eq!((code, ids(&v)), (0, vec![]));
+}
+
+#[test]
+fn first_commit_reports_everything_staged() {
+    let d = repo();
+    write(d.path(), "main.tf", PUBLIC);
+    write(d.path(), "k8s/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n");
+    git(d.path(), &["add", "-A"]);
+    let (code, v, _) = diff_json(
+        d.path(),
+        &[
+            "--staged",
+            ACL[0],
+            ACL[1],
+            "--check",
+            "k8s-privileged-container",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![
+            finding("k8s-privileged-container", "k8s/pod.yaml", 10, 21),
+            finding("aws-s3-bucket-public-acl", "main.tf", 2, 9)
+        ]
+    );
+}
+
+#[test]
+fn branch_range_uses_the_merge_base() {
+    let d = repo();
+    write(d.path(), "a.tf", SAFE);
+    commit_all(d.path(), "init");
+    git(d.path(), &["checkout", "-q", "-b", "feature"]);
+    write(d.path(), "b.tf", &PUBLIC.replace("site", "feature"));
+    commit_all(d.path(), "feature");
+    git(d.path(), &["checkout", "-q", "main"]);
+    write(d.path(), "c.tf", &PUBLIC.replace("site", "on_main"));
+    commit_all(d.path(), "main moves on");
+    git(d.path(), &["checkout", "-q", "feature"]);
+    let (code, v, _) = diff_json(d.path(), &["--base", "main", ACL[0], ACL[1]]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "b.tf", 2, 9)]
+    );
+    let head = git(d.path(), &["rev-parse", "HEAD"]);
+    let (_, v2, _) = diff_json(
+        d.path(),
+        &["--base", "main", "--head", &head, ACL[0], ACL[1]],
+    );
+    assert_eq!(ids(&v), ids(&v2));
+}
+
+#[test]
+fn shallow_clone_without_merge_base_explains_fetch_depth() {
+    let origin = repo();
+    write(origin.path(), "a.tf", SAFE);
+    commit_all(origin.path(), "a");
+    git(origin.path(), &["checkout", "-q", "-b", "feature"]);
+    write(origin.path(), "b.tf", SAFE);
+    commit_all(origin.path(), "b");
+    git(origin.path(), &["checkout", "-q", "main"]);
+    write(origin.path(), "c.tf", SAFE);
+    commit_all(origin.path(), "c");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.path().display());
+    git(
+        clone.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            "-b",
+            "feature",
+            &url,
+            ".",
+        ],
+    );
+    let (code, _, stderr) = diff_json(clone.path(), &["--base", "origin/main"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("shallow clone") && stderr.contains("fetch-depth: 0"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn clear_errors_outside_a_repository_and_for_unknown_refs() {
+    let d = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = diff_json(d.path(), &["--staged"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not inside a git repository"), "{stderr}");
+    let r = repo();
+    write(r.path(), "a.tf", SAFE);
+    commit_all(r.path(), "a");
+    let (code, _, stderr) = diff_json(r.path(), &["--base", "nope"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown git revision `nope`"), "{stderr}");
+    let (code, _, _) = diff_json(r.path(), &[]);
+    assert_eq!(code, 2, "diff needs --staged or --base");
+}
+
+#[test]
+fn partial_commit_index_from_git_index_file() {
+    let d = repo();
+    write(d.path(), "main.tf", SAFE);
+    commit_all(d.path(), "init");
+    // `git commit -- path` runs hooks against a temporary index named by GIT_INDEX_FILE.
+    let tmp_index = d.path().join(".git/tmp-index");
+    std::fs::copy(d.path().join(".git/index"), &tmp_index).unwrap();
+    write(d.path(), "main.tf", PUBLIC);
+    let st = Std::new("git")
+        .args(["add", "main.tf"])
+        .current_dir(d.path())
+        .env("GIT_INDEX_FILE", &tmp_index)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    write(d.path(), "main.tf", SAFE);
+    let (code, _, _) = diff_json(d.path(), &["--staged", ACL[0], ACL[1]]);
+    assert_eq!(code, 0, "the real index is clean");
+    let out = guardrail(d.path())
+        .args(["diff", "--staged", "--format", "json", ACL[0], ACL[1]])
+        .env("GIT_INDEX_FILE", &tmp_index)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "main.tf", 2, 9)]
+    );
+}
+
+#[test]
+fn named_files_without_staged_changes_are_scanned_in_full() {
+    // What the pre-commit hook does for `pre-commit run --all-files`.
+    let d = repo();
+    write(d.path(), "legacy.tf", PUBLIC);
+    write(d.path(), "clean.tf", &SAFE.replace("site", "clean"));
+    commit_all(d.path(), "init");
+    let (code, v, _) = diff_json(
+        d.path(),
+        &["--staged", ACL[0], ACL[1], "legacy.tf", "clean.tf"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "legacy.tf", 2, 9)]
+    );
+    // Nothing named, nothing staged: nothing to report.
+    let (code, v, _) = diff_json(d.path(), &["--staged", ACL[0], ACL[1]]);
+    assert_eq!((code, ids(&v)), (0, vec![]));
+}
+
+#[test]
+fn runs_from_a_subdirectory_with_repository_relative_paths() {
+    let d = repo();
+    write(d.path(), "infra/main.tf", SAFE);
+    commit_all(d.path(), "init");
+    write(d.path(), "infra/main.tf", PUBLIC);
+    git(d.path(), &["add", "-A"]);
+    let (code, v, _) = diff_json(
+        &d.path().join("infra"),
+        &["--staged", ACL[0], ACL[1], "main.tf"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "infra/main.tf", 2, 9)]
+    );
+}
