@@ -57,8 +57,8 @@ pub enum ChecksCommand {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan (for `diff`: only report these files; a named file
-    /// without changes is reported in full).
+    /// Files or directories to scan (for `diff`: only report these files, a named file
+    /// without changes in full, and the changes under these directories).
     pub paths: Vec<PathBuf>,
     /// Output format: human, json, sarif, github (workflow-command annotations), markdown
     /// (a job summary).
