@@ -49,6 +49,14 @@ pub fn escape_cell(s: &str) -> String {
     out
 }
 
+/// Escapes text inside an HTML block (`<summary>`), where Markdown is not interpreted.
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 fn location(input: &ReportInput, f: &Finding) -> String {
     let src = &input.result.sources[f.file];
     let (sl, _, el, _) = region(src, f);
@@ -106,9 +114,10 @@ fn details(input: &ReportInput, ranked: &[&Finding]) -> String {
         };
         let _ = write!(
             out,
-            "<details><summary><code>{id}</code> ({}): {}</summary>\n\n{}\n\n**Fix:** {}\n",
+            "<details><summary><code>{}</code> ({}): {}</summary>\n\n{}\n\n**Fix:** {}\n",
+            escape_html(id),
             c.severity.as_str(),
-            escape_cell(&c.title),
+            escape_html(&c.title),
             c.description.trim(),
             c.remediation.trim()
         );
@@ -252,6 +261,10 @@ mod tests {
         );
         // Inside a code span only the pipe is escaped.
         assert_eq!(escape_cell("`a|<b>*`"), "`a\\|<b>*`");
+        assert_eq!(
+            escape_html("SSH (port 22) <b> & \"x\""),
+            "SSH (port 22) &lt;b&gt; &amp; &quot;x&quot;"
+        );
         // An unpaired backtick is literal, and what follows it is plain text.
         assert_eq!(escape_cell("it`s <b>"), "it\\`s &lt;b&gt;");
         assert_eq!(escape_cell("`a` <b> `c"), "`a` &lt;b&gt; \\`c");
