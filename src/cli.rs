@@ -32,27 +32,98 @@ pub enum Command {
     Explain {
         /// Check id, e.g. aws-s3-bucket-public-acl.
         id: String,
+        #[command(flatten)]
+        packs: PackArgs,
     },
     /// Run check fixtures: each `<dir>/<check-id>/` is scanned with that check and compared
-    /// with its `# expect:` comments.
+    /// with its `# expect:` comments. A directory with `guardrail-pack.yaml` is tested as a
+    /// pack (its checks against its fixtures); one with `.guardrail.yaml` as a repository (its
+    /// own checks). Default: the pack or repository in the current directory, else fixtures.
     Test {
-        /// Fixture directories (default: fixtures).
+        /// Fixture, pack or repository directories.
         dirs: Vec<PathBuf>,
         /// Also write the fixtures' findings as FORMAT to PATH (repeatable), e.g.
         /// --report sarif=fixtures.sarif.
         #[arg(long = "report", value_name = "FORMAT=PATH")]
         reports: Vec<String>,
+        #[command(flatten)]
+        packs: PackArgs,
     },
+    /// Check packs: fetch and lock them, or list them.
+    Packs {
+        #[command(subcommand)]
+        command: PacksCommand,
+    },
+    /// Write the current findings to a baseline file, so later scans (with --baseline or
+    /// `baseline:` in the configuration) report only new ones.
+    Baseline(Box<BaselineArgs>),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ChecksCommand {
-    /// List the checks: id, severity, frameworks, title.
+    /// List the checks: id, severity, frameworks, pack, enforced, title.
     List {
         /// human or json.
         #[arg(long, default_value = "human")]
         format: String,
+        #[command(flatten)]
+        packs: PackArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PacksCommand {
+    /// Fetch every git pack of the configuration, resolve its rev and write .guardrail.lock.
+    Update {
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+    /// List the packs: name, version, source, commit, number of checks and enforced checks.
+    List {
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+}
+
+/// Where checks come from: the configuration, packs required from outside the repository,
+/// and how git packs are fetched.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PackArgs {
+    /// Configuration file (default: .guardrail.yaml, looked for from the current directory up
+    /// to the git top-level).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Add a pack the repository's configuration cannot remove or override (repeatable):
+    /// URL@REV (a tag or full commit sha) or a directory.
+    #[arg(long = "require-pack", value_name = "URL@REV")]
+    pub require_packs: Vec<String>,
+    /// Fail when .guardrail.lock is missing or out of date (for CI).
+    #[arg(long)]
+    pub locked: bool,
+    /// Use only the pack cache; never fetch.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Files or directories to scan.
+    pub paths: Vec<PathBuf>,
+    /// The baseline file (default: `baseline:` of the configuration, else
+    /// .guardrail-baseline.json at the git top-level).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write nothing; list baseline entries whose finding is gone (exit 1 if any).
+    #[arg(long)]
+    pub check: bool,
+    /// Exclude paths matching this glob (repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
+    /// Terraform variable values from this file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub packs: PackArgs,
 }
 
 #[derive(Debug, Args)]
@@ -70,9 +141,10 @@ pub struct ScanArgs {
     /// Also write FORMAT to PATH (repeatable), e.g. --report sarif=guardrail.sarif.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
-    /// Fail (exit 1) on findings at or above this severity: critical, high, medium, low, info, none.
-    #[arg(long, default_value = "low")]
-    pub fail_on: String,
+    /// Fail (exit 1) on findings at or above this severity: critical, high, medium, low, info,
+    /// none (default: `fail-on` of the configuration, else low). Enforced checks always fail.
+    #[arg(long)]
+    pub fail_on: Option<String>,
     /// Run only these checks (repeatable).
     #[arg(long = "check", value_name = "ID")]
     pub checks: Vec<String>,
@@ -91,6 +163,15 @@ pub struct ScanArgs {
     /// Also list checks that could not be decided because a value is unknown (as notes).
     #[arg(long)]
     pub show_unknown: bool,
+    /// Hide the findings of this baseline file (default: `baseline:` of the configuration).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Keep suppressed findings in SARIF, with `suppressions[]` and their justification
+    /// (left out by default: code scanning would show them as open alerts).
+    #[arg(long)]
+    pub sarif_include_suppressed: bool,
+    #[command(flatten)]
+    pub packs: PackArgs,
     /// SARIF `automationDetails.id`: code scanning keeps the results of each category apart,
     /// so scans of different parts of one repository need different categories.
     #[arg(long, value_name = "CATEGORY", default_value = crate::report::DEFAULT_SARIF_CATEGORY)]

@@ -103,10 +103,15 @@ fn snapshot_candidates(
 }
 
 /// Runs a diff. Returns the narrowed result and the report root (the repository work tree).
+/// `post` is the filter stage (waivers, baseline, enforced checks,
+/// [`crate::filter::apply`]): it runs on both snapshots *before* findings are narrowed to the
+/// change, so that a waiver over untouched code is judged on the whole file and a waiver
+/// removed by the change brings its finding back as new.
 pub fn run(
     opts: &DiffOptions,
     catalog: &Catalog,
     cwd: &Path,
+    post: &dyn Fn(&mut ScanResult),
 ) -> Result<(ScanResult, PathBuf), GitError> {
     let repo = git::open()?;
     let root = git::workdir(&repo)?;
@@ -232,23 +237,22 @@ pub fn run(
         &root,
         ScanResult::default(),
     );
+    post(&mut result);
 
     let in_changed_or_named =
         |path: &str| changed_new.contains_key(path) || full_files.contains(path);
     let base_fps: HashSet<String> = if opts.scope == DiffScope::Lines {
         let base_cands = snapshot_candidates(&repo, &gd.base, &root, &tf_dirs, &base_docs, &rename);
-        scan_files(
+        let mut base = scan_files(
             base_cands,
             &opts.scan,
             catalog,
             &cwd,
             &root,
             ScanResult::default(),
-        )
-        .findings
-        .into_iter()
-        .map(|f| f.fingerprint)
-        .collect()
+        );
+        post(&mut base);
+        base.findings.into_iter().map(|f| f.fingerprint).collect()
     } else {
         HashSet::new()
     };
@@ -275,7 +279,8 @@ pub fn run(
             });
             continue;
         }
-        let keep = if full_files.contains(&path) {
+        // An enforced check's finding (and a waiver of one) is reported whatever the scope.
+        let keep = if full_files.contains(&path) || f.enforced {
             true
         } else {
             match opts.scope {
@@ -315,5 +320,12 @@ pub fn run(
         }
     }
     result.findings = kept;
+    // Suppressed findings are counted for the files the change is about.
+    if opts.scope != DiffScope::All {
+        let sources = &result.sources;
+        result
+            .suppressed
+            .retain(|s| in_changed_or_named(&sources[s.finding.file].path));
+    }
     Ok((result, root))
 }

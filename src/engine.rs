@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::checks::{eval, Catalog, Severity};
-use crate::findings::{fingerprint, Finding, FindingKind, Related};
+use crate::findings::{fingerprint, Finding, FindingKind, Related, Suppressed};
 use crate::model::{Framework, LineIndex, Node, Resource, Span};
 use crate::parse::{self, hcl::HclBlock, Limits, ParseError};
 use crate::resources::{cloudformation, kubernetes, terraform, ResourceIndex};
@@ -35,6 +35,17 @@ pub struct Source {
 }
 
 impl Source {
+    /// A file that is not scanned but that findings may point into (`.guardrail.yaml`, a
+    /// check file, the baseline).
+    pub fn auxiliary(path: String, text: String) -> Source {
+        Source {
+            lines: LineIndex::new(&text),
+            path,
+            text,
+            framework: None,
+        }
+    }
+
     /// 1-based (line, column) of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
         self.lines.position(&self.text, offset)
@@ -55,6 +66,11 @@ pub struct Summary {
 pub struct ScanResult {
     pub sources: Vec<Source>,
     pub findings: Vec<Finding>,
+    /// Findings hidden by a waiver or the baseline (filled by [`crate::filter`]).
+    pub suppressed: Vec<Suppressed>,
+    /// The resources that were evaluated, kept for the filter stage (inline waivers point at
+    /// resource headers, Kubernetes annotations and CloudFormation `Metadata` live in them).
+    pub resources: Vec<Resource>,
     pub notes: Vec<Note>,
     /// Problems with the tool's own input (unreadable paths): exit code 2.
     pub errors: Vec<String>,
@@ -483,6 +499,8 @@ pub fn scan_files(
                             resource_span: Some(r.span),
                             fingerprint: fingerprint(&[path, &r.address, &check.id, "unknown"]),
                             kind: FindingKind::Unknown,
+                            enforced: false,
+                            notes: vec![],
                         });
                     }
                     for m in rr.marks {
@@ -511,6 +529,8 @@ pub fn scan_files(
                             resource_span: Some(r.span),
                             fingerprint: fingerprint(&[path, &r.address, &check.id, &m.key]),
                             kind: FindingKind::Check,
+                            enforced: false,
+                            notes: vec![],
                         });
                     }
                     out
@@ -547,5 +567,19 @@ pub fn scan_files(
     let findings = merged;
     result.sources = sources;
     result.findings = findings;
+    result.resources = index.resources;
     result
+}
+
+impl ScanResult {
+    /// The index of the source with this path, adding it (not counted as scanned) when the
+    /// scan did not read it.
+    pub fn source_index(&mut self, path: &str, text: impl FnOnce() -> String) -> usize {
+        if let Some(i) = self.sources.iter().position(|s| s.path == path) {
+            return i;
+        }
+        self.sources
+            .push(Source::auxiliary(path.to_string(), text()));
+        self.sources.len() - 1
+    }
 }

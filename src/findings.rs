@@ -12,6 +12,9 @@ pub enum FindingKind {
     ParseError,
     /// A check could not be decided (`--show-unknown`): a note, never a failure.
     Unknown,
+    /// A built-in diagnostic about the scan's own inputs (`check-invalid`, `waiver-*`; see
+    /// [`crate::diagnostics`]).
+    Diagnostic,
 }
 
 /// A secondary location of a finding.
@@ -41,6 +44,11 @@ pub struct Finding {
     pub resource_span: Option<Span>,
     pub fingerprint: String,
     pub kind: FindingKind,
+    /// The check is enforced by a pack (or the finding reports a waiver of an enforced check):
+    /// it fails the run whatever `--fail-on`, the baseline or the scope say.
+    pub enforced: bool,
+    /// Extra lines shown with the finding (`waiver expired on 2026-01-31`).
+    pub notes: Vec<String>,
 }
 
 pub const PARSE_ERROR_ID: &str = "parse-error";
@@ -59,7 +67,16 @@ impl Finding {
             resource_span: None,
             fingerprint: fingerprint(&[path, PARSE_ERROR_ID]),
             kind: FindingKind::ParseError,
+            enforced: false,
+            notes: vec![],
         }
+    }
+
+    /// True when this finding fails the run: enforced findings always do, others when their
+    /// severity reaches `fail_on` (`None`: never). `--show-unknown` notes never do.
+    pub fn fails(&self, fail_on: Option<Severity>) -> bool {
+        self.kind != FindingKind::Unknown
+            && (self.enforced || fail_on.is_some_and(|t| self.severity >= t))
     }
 }
 
@@ -74,4 +91,64 @@ pub fn fingerprint(parts: &[&str]) -> String {
         }
     }
     format!("{h:016x}")
+}
+
+/// Where a waiver that suppressed a finding was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SuppressionKind {
+    /// A `guardrail:ignore` comment.
+    Inline,
+    /// The Kubernetes annotation `guardrail.dev/ignore`.
+    Annotation,
+    /// CloudFormation `Metadata.guardrail.ignore`.
+    Metadata,
+    /// Another tool's skip comment or annotation (`checkov:skip=`, `tfsec:ignore:`, …).
+    Peer,
+    /// A waiver in `.guardrail.yaml`.
+    Config,
+    /// An entry of the baseline file.
+    Baseline,
+}
+
+impl SuppressionKind {
+    /// The name reports use (`inline`, `config`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Inline => "inline",
+            SuppressionKind::Annotation => "annotation",
+            SuppressionKind::Metadata => "metadata",
+            SuppressionKind::Peer => "peer",
+            SuppressionKind::Config => "config",
+            SuppressionKind::Baseline => "baseline",
+        }
+    }
+    /// Written in the scanned file itself (SARIF `inSource`), rather than beside it.
+    pub fn in_source(self) -> bool {
+        matches!(
+            self,
+            SuppressionKind::Inline
+                | SuppressionKind::Annotation
+                | SuppressionKind::Metadata
+                | SuppressionKind::Peer
+        )
+    }
+}
+
+/// Why a finding is not reported.
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub reason: String,
+    pub owner: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub expires: Option<String>,
+    /// The waiver itself: (index into the scan's sources, span).
+    pub at: Option<(usize, Span)>,
+}
+
+/// A finding that a waiver or the baseline hides; reports count these separately.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub by: Suppression,
 }

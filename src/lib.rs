@@ -1,13 +1,21 @@
 //! guardrail: an infrastructure-as-code security scanner.
+pub mod baseline;
 pub mod checks;
 pub mod cli;
+pub mod config;
+pub mod date;
+pub mod diagnostics;
 pub mod diff;
 pub mod engine;
 pub mod explain;
+pub mod federation;
+pub mod filter;
 pub mod findings;
 pub mod model;
+pub mod packs;
 pub mod parse;
 pub mod report;
 pub mod resources;
 pub mod scope;
+pub mod suppress;
 pub mod testing;

@@ -2,19 +2,25 @@
 //! the work.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;
 
+use guardrail::baseline::{self, Baseline};
 use guardrail::checks::{Catalog, Severity};
-use guardrail::cli::{ChecksCommand, Cli, Command, DiffArgs, ScanArgs};
+use guardrail::cli::{
+    BaselineArgs, ChecksCommand, Cli, Command, DiffArgs, PackArgs, PacksCommand, ScanArgs,
+};
+use guardrail::date::Date;
 use guardrail::diff::{DiffOptions, DiffScope};
-use guardrail::engine::{scan, ScanOptions};
-use guardrail::findings::FindingKind;
+use guardrail::engine::{scan, ScanOptions, ScanResult};
+use guardrail::federation::{Federation, FederationOptions};
+use guardrail::filter::{self, FilterOptions};
 use guardrail::model::Framework;
+use guardrail::packs::PackSource;
 use guardrail::report::{self, Format, ReportInput, ReportOptions, DEFAULT_SARIF_CATEGORY};
 use guardrail::scope::git::DiffSpec;
 use guardrail::{explain, testing};
@@ -32,10 +38,19 @@ fn main() -> ExitCode {
         Command::Scan(args) => run_scan(*args, None, color_allowed),
         Command::Diff(args) => run_diff(*args, color_allowed),
         Command::Checks {
-            command: ChecksCommand::List { format },
-        } => list_checks(&format),
-        Command::Explain { id } => explain_check(&id),
-        Command::Test { dirs, reports } => run_tests(dirs, reports),
+            command: ChecksCommand::List { format, packs },
+        } => list_checks(&format, &packs),
+        Command::Explain { id, packs } => explain_check(&id, &packs),
+        Command::Test {
+            dirs,
+            reports,
+            packs,
+        } => run_tests(dirs, reports, &packs),
+        Command::Packs { command } => match command {
+            PacksCommand::Update { packs } => packs_update(&packs),
+            PacksCommand::List { packs } => packs_list(&packs),
+        },
+        Command::Baseline(args) => run_baseline(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -46,16 +61,28 @@ fn main() -> ExitCode {
     }
 }
 
-fn catalog() -> Result<Catalog> {
-    Catalog::builtin().map_err(|errs| {
-        anyhow!(
-            "invalid built-in checks:\n{}",
-            errs.iter()
-                .map(|e| format!("  {e}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })
+/// The current directory and the report root (the git top-level, else the directory).
+fn dirs() -> Result<(PathBuf, PathBuf)> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let root = guardrail::scope::report_root(&cwd);
+    Ok((cwd, root))
+}
+
+/// Loads the configuration, packs and local checks; notes go to stderr.
+fn federation(args: &PackArgs, cwd: &Path, root: &Path, update: bool) -> Result<Federation> {
+    let fed = Federation::load(&FederationOptions {
+        config: args.config.clone(),
+        require_packs: args.require_packs.clone(),
+        locked: args.locked,
+        offline: args.offline,
+        update,
+        cwd: cwd.to_path_buf(),
+        root: root.to_path_buf(),
+    })?;
+    for n in &fed.notices {
+        eprintln!("note: {n}");
+    }
+    Ok(fed)
 }
 
 fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
@@ -67,6 +94,104 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
         .ok_or_else(|| anyhow!("invalid --fail-on `{s}` (critical, high, medium, low, info, none)"))
 }
 
+/// Whether the scanned paths cover the configuration's whole directory (only then can a
+/// configuration waiver that matched nothing be called unused).
+fn covers_project(paths: &[PathBuf], fed: &Federation, cwd: &Path) -> bool {
+    let Some(cfg) = &fed.config else {
+        return true;
+    };
+    let dir = std::fs::canonicalize(&cfg.dir).unwrap_or_else(|_| cfg.dir.clone());
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    paths.iter().any(|p| {
+        std::fs::canonicalize(cwd.join(p)).is_ok_and(|abs| abs.is_dir() && dir.starts_with(abs))
+    })
+}
+
+/// The baseline file named on the command line or in the configuration.
+fn load_baseline(
+    flag: Option<&Path>,
+    fed: &Federation,
+    cwd: &Path,
+    root: &Path,
+) -> Result<Option<Baseline>> {
+    let Some(path) = flag
+        .map(|p| cwd.join(p))
+        .or_else(|| fed.baseline().map(Path::to_path_buf))
+    else {
+        return Ok(None);
+    };
+    let display = guardrail::scope::display_path(&path, root, cwd);
+    Ok(Some(Baseline::load(&path, display)?))
+}
+
+/// The scan pipeline through the filter stage, shared by `scan`, `diff` and `baseline`.
+struct Pipeline<'a> {
+    paths: &'a [PathBuf],
+    excludes: &'a [String],
+    var_files: &'a [PathBuf],
+    frameworks: Vec<Framework>,
+    show_unknown: bool,
+    /// `guardrail diff`: which change, and which findings of it to report.
+    diff: Option<(DiffSpec, DiffScope)>,
+}
+
+impl Pipeline<'_> {
+    fn run(
+        &self,
+        fed: &Federation,
+        baseline: Option<&Baseline>,
+        cwd: &Path,
+        root: &Path,
+    ) -> Result<ScanResult> {
+        let today = Date::today().map_err(|e| anyhow!("{}: {e}", guardrail::date::TODAY_ENV))?;
+        let mut excludes = fed.excludes(cwd, root);
+        excludes.extend(self.excludes.iter().cloned());
+        let opts = ScanOptions {
+            paths: self.paths.to_vec(),
+            excludes,
+            var_files: self.var_files.to_vec(),
+            frameworks: self.frameworks.clone(),
+            show_unknown: self.show_unknown,
+            ..Default::default()
+        };
+        let Some((spec, scope)) = self.diff.clone() else {
+            let mut result = scan(&opts, &fed.catalog, cwd, root);
+            let whole_project = covers_project(self.paths, fed, cwd);
+            filter::apply(
+                &mut result,
+                fed,
+                &FilterOptions {
+                    today,
+                    whole_project,
+                    baseline,
+                },
+            );
+            return Ok(result);
+        };
+        // A diff sees only the touched files: it cannot tell whether a configuration waiver
+        // is unused elsewhere.
+        let filter_opts = FilterOptions {
+            today,
+            whole_project: false,
+            baseline,
+        };
+        let d = DiffOptions {
+            spec,
+            scope,
+            paths: self.paths.to_vec(),
+            scan: opts,
+        };
+        let post = |r: &mut ScanResult| filter::apply(r, fed, &filter_opts);
+        Ok(guardrail::diff::run(&d, &fed.catalog, cwd, &post)
+            .map_err(|e| anyhow!("{e}"))?
+            .0)
+    }
+}
+
 fn run_scan(
     args: ScanArgs,
     diff: Option<(DiffSpec, DiffScope)>,
@@ -75,7 +200,6 @@ fn run_scan(
     let start = Instant::now();
     let format = Format::parse(&args.format)
         .ok_or_else(|| anyhow!("unknown --format `{}` ({})", args.format, Format::NAMES))?;
-    let fail_on = parse_fail_on(&args.fail_on)?;
     let reports = parse_reports(&args.reports)?;
     if args.sarif_category.trim().is_empty() {
         bail!("--sarif-category must not be empty (default: {DEFAULT_SARIF_CATEGORY})");
@@ -90,41 +214,41 @@ fn run_scan(
             anyhow!("unknown --framework `{f}` (terraform, kubernetes, cloudformation)")
         })?);
     }
-    let mut catalog = catalog()?;
+    if let Some(f) = &args.fail_on {
+        parse_fail_on(f)?;
+    }
+    let (cwd, root) = dirs()?;
+    let mut fed = federation(&args.packs, &cwd, &root, false)?;
+    let fail_on = parse_fail_on(args.fail_on.as_deref().or(fed.fail_on()).unwrap_or("low"))?;
     for id in args.checks.iter().chain(&args.skip_checks) {
-        if catalog.get(id).is_none() {
+        if fed.catalog.get(id).is_none() {
             bail!("unknown check id `{id}` (see `guardrail checks list`)");
         }
     }
     if !args.checks.is_empty() || !args.skip_checks.is_empty() {
-        catalog = catalog.retain(|c| {
+        // The command line belongs to whoever runs the scan (an organisation's workflow, not
+        // the repository), so it may narrow enforced checks too; say so.
+        for id in &args.skip_checks {
+            if let Some(by) = fed.catalog.enforced_by(id) {
+                eprintln!("note: skipping `{id}`, which pack {by} enforces");
+            }
+        }
+        let catalog = std::mem::take(&mut fed.catalog);
+        fed.catalog = catalog.retain(|c| {
             (args.checks.is_empty() || args.checks.contains(&c.id))
                 && !args.skip_checks.contains(&c.id)
         });
     }
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let opts = ScanOptions {
-        paths: args.paths.clone(),
-        excludes: args.excludes.clone(),
-        var_files: args.var_files.clone(),
+    let baseline = load_baseline(args.baseline.as_deref(), &fed, &cwd, &root)?;
+    let result = Pipeline {
+        paths: &args.paths,
+        excludes: &args.excludes,
+        var_files: &args.var_files,
         frameworks,
         show_unknown: args.show_unknown,
-        ..Default::default()
-    };
-    let result = match diff {
-        None => scan(&opts, &catalog, &cwd, &guardrail::scope::report_root(&cwd)),
-        Some((spec, scope)) => {
-            let d = DiffOptions {
-                spec,
-                scope,
-                paths: args.paths.clone(),
-                scan: opts,
-            };
-            guardrail::diff::run(&d, &catalog, &cwd)
-                .map_err(|e| anyhow!("{e}"))?
-                .0
-        }
-    };
+        diff,
+    }
+    .run(&fed, baseline.as_ref(), &cwd, &root)?;
     for n in &result.notes {
         eprintln!("note: {}: {}", n.path, n.message);
     }
@@ -135,10 +259,11 @@ fn run_scan(
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let input = ReportInput {
         result: &result,
-        catalog: &catalog,
+        catalog: &fed.catalog,
         fail_on,
         color: color_allowed && to_terminal,
         elapsed_ms,
+        include_suppressed: args.sarif_include_suppressed,
         options,
     };
     let main_out = report::render(format, &input);
@@ -174,16 +299,14 @@ fn run_scan(
     if io_failed || !result.errors.is_empty() {
         return Ok(2);
     }
-    let failing = result
-        .findings
-        .iter()
-        .filter(|f| f.kind != FindingKind::Unknown)
-        .any(|f| fail_on.is_some_and(|t| f.severity >= t));
+    let failing = result.findings.iter().any(|f| f.fails(fail_on));
     Ok(if failing { 1 } else { 0 })
 }
 
-fn list_checks(format: &str) -> Result<u8> {
-    let catalog = catalog()?;
+fn list_checks(format: &str, packs: &PackArgs) -> Result<u8> {
+    let (cwd, root) = dirs()?;
+    let fed = federation(packs, &cwd, &root, false)?;
+    let catalog = &fed.catalog;
     match format {
         "json" => {
             let list: Vec<_> = catalog
@@ -197,6 +320,10 @@ fn list_checks(format: &str) -> Result<u8> {
                         "title": c.title,
                         "category": c.category,
                         "related": c.related,
+                        "pack": c.origin.pack,
+                        "pack_version": c.origin.version,
+                        "enforced": catalog.enforced_by(&c.id).is_some(),
+                        "enforced_by": catalog.enforced_by(&c.id),
                     })
                 })
                 .collect();
@@ -204,71 +331,163 @@ fn list_checks(format: &str) -> Result<u8> {
         }
         "human" => {
             let w = catalog.checks.iter().map(|c| c.id.len()).max().unwrap_or(2);
-            println!("{:w$}  {:8}  {:34}  TITLE", "ID", "SEVERITY", "FRAMEWORKS");
+            let pw = catalog
+                .checks
+                .iter()
+                .map(|c| c.origin.pack.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            println!(
+                "{:w$}  {:8}  {:34}  {:pw$}  {:8}  TITLE",
+                "ID", "SEVERITY", "FRAMEWORKS", "PACK", "ENFORCED"
+            );
             for c in &catalog.checks {
                 let fws: Vec<&str> = c.frameworks().iter().map(|f| f.as_str()).collect();
                 println!(
-                    "{:w$}  {:8}  {:34}  {}",
+                    "{:w$}  {:8}  {:34}  {:pw$}  {:8}  {}",
                     c.id,
                     c.severity.as_str(),
                     fws.join(","),
+                    c.origin.pack,
+                    if catalog.enforced_by(&c.id).is_some() {
+                        "yes"
+                    } else {
+                        "-"
+                    },
                     c.title
                 );
             }
-            println!("{} checks", catalog.checks.len());
+            println!(
+                "{} checks, {} enforced",
+                catalog.checks.len(),
+                catalog.enforced.len()
+            );
         }
         other => bail!("unknown --format `{other}` (human, json)"),
     }
     Ok(0)
 }
 
-fn explain_check(id: &str) -> Result<u8> {
-    let catalog = catalog()?;
-    let check = catalog
+fn explain_check(id: &str, packs: &PackArgs) -> Result<u8> {
+    let (cwd, root) = dirs()?;
+    let fed = federation(packs, &cwd, &root, false)?;
+    let check = fed
+        .catalog
         .get(id)
         .ok_or_else(|| anyhow!("unknown check id `{id}` (see `guardrail checks list`)"))?;
-    print!("{}", explain::explain(check));
+    // A pack's (or the repository's) own failing fixture, when it has one.
+    let fixtures = fed
+        .packs
+        .iter()
+        .find(|p| p.name == check.origin.pack)
+        .and_then(|p| p.manifest.as_ref().map(|m| m.fixtures_dir.clone()))
+        .or_else(|| {
+            let cfg = fed.config.as_ref()?;
+            (check.origin.pack == guardrail::checks::LOCAL_PACK).then(|| {
+                cfg.fixtures.clone().unwrap_or_else(|| {
+                    cfg.checks
+                        .as_ref()
+                        .and_then(|c| c.parent().map(|p| p.join("fixtures")))
+                        .unwrap_or_else(|| cfg.dir.join("fixtures"))
+                })
+            })
+        });
+    let example = fixtures.and_then(|d| explain::fixture_example(&d.join(id), &root, &cwd));
+    print!(
+        "{}",
+        explain::explain(check, fed.catalog.enforced_by(id), example)
+    );
     Ok(0)
 }
 
-fn run_tests(dirs: Vec<PathBuf>, reports: Vec<String>) -> Result<u8> {
+fn run_tests(dirs_: Vec<PathBuf>, reports: Vec<String>, packs: &PackArgs) -> Result<u8> {
     let reports = parse_reports(&reports)?;
-    let catalog = catalog()?;
-    let dirs = if dirs.is_empty() {
-        vec![PathBuf::from("fixtures")]
-    } else {
-        dirs
-    };
-    let cwd = std::env::current_dir()?;
-    let root = guardrail::scope::report_root(&cwd);
-    let mut passed = 0;
-    let mut failed = 0;
-    let mut all = guardrail::engine::ScanResult::default();
-    for d in &dirs {
-        if !d.is_dir() {
+    let (cwd, root) = dirs()?;
+    for d in &dirs_ {
+        if !cwd.join(d).is_dir() {
             bail!("{} is not a directory", d.display());
         }
-        for (dir, id) in testing::fixture_dirs(d, &catalog) {
-            let mut rep = testing::run_check_dir(&dir, &id, &catalog, &cwd, &root);
-            testing::merge_into(&mut all, std::mem::take(&mut rep.result));
+    }
+    let suites = testing::suites(
+        &dirs_,
+        &FederationOptions {
+            config: packs.config.clone(),
+            require_packs: packs.require_packs.clone(),
+            locked: packs.locked,
+            offline: packs.offline,
+            update: false,
+            cwd: cwd.clone(),
+            root: root.clone(),
+        },
+    )?;
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut passed = 0;
+    let mut failed = 0;
+    let mut all = ScanResult::default();
+    let mut catalogs: Vec<guardrail::checks::Check> = Vec::new();
+    for suite in &suites {
+        for (src, span, label) in &suite.invalid {
+            failed += 1;
+            println!("FAIL {}", src.path);
+            println!(
+                "{}",
+                guardrail::report::human::snippet(
+                    src,
+                    *span,
+                    "check file has an error; this check did not run",
+                    label,
+                    color
+                )
+            );
+        }
+        if !suite.fixtures.is_dir() {
+            if suite.owned.as_ref().is_some_and(|o| !o.is_empty()) {
+                failed += 1;
+                println!(
+                    "FAIL {}: no fixtures directory {}",
+                    suite.label,
+                    guardrail::scope::display_path(&suite.fixtures, &root, &cwd)
+                );
+            }
+            continue;
+        }
+        let found = testing::fixture_dirs(&suite.fixtures, &suite.catalog);
+        if let Some(owned) = &suite.owned {
+            for id in owned {
+                if !found.iter().any(|(_, f)| f == id) {
+                    failed += 1;
+                    println!(
+                        "FAIL {id}: no fixtures in {}",
+                        guardrail::scope::display_path(&suite.fixtures.join(id), &root, &cwd)
+                    );
+                }
+            }
+        }
+        for (dir, id) in found {
+            let mut rep = testing::run_check_dir(&dir, &id, &suite.catalog, &cwd, &root);
             if rep.problems.is_empty() {
                 passed += 1;
                 println!("ok   {id} ({} findings)", rep.findings);
             } else {
                 failed += 1;
                 println!("FAIL {id}");
-                for p in &rep.problems {
-                    println!("     {p}");
-                }
+                print!("{}", testing::render_problems(&rep, color));
             }
+            testing::merge_into(&mut all, std::mem::take(&mut rep.result));
         }
+        catalogs.extend(suite.catalog.checks.iter().cloned());
     }
+    catalogs.sort_by(|a, b| a.id.cmp(&b.id));
+    catalogs.dedup_by(|a, b| a.id == b.id);
+    let catalog = Catalog::new(catalogs);
     let input = ReportInput {
         result: &all,
         catalog: &catalog,
         fail_on: None,
         color: false,
         elapsed_ms: 0,
+        include_suppressed: false,
         options: ReportOptions::default(),
     };
     for (f, p) in &reports {
@@ -277,6 +496,172 @@ fn run_tests(dirs: Vec<PathBuf>, reports: Vec<String>) -> Result<u8> {
     }
     println!("{passed} passed, {failed} failed");
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn packs_update(packs: &PackArgs) -> Result<u8> {
+    let (cwd, root) = dirs()?;
+    let fed = federation(packs, &cwd, &root, true)?;
+    let Some(lock_path) = fed.lock_path.clone() else {
+        bail!("no .guardrail.yaml here or above (up to the git top-level): nothing to lock");
+    };
+    let has_git = fed
+        .packs
+        .iter()
+        .any(|p| !p.spec.required && matches!(p.spec.source, PackSource::Git { .. }));
+    if !has_git && !lock_path.exists() {
+        println!("no git packs in the configuration: nothing to lock");
+        return Ok(0);
+    }
+    std::fs::write(&lock_path, fed.lock_text())
+        .with_context(|| format!("cannot write {}", lock_path.display()))?;
+    for e in &fed.lock_entries {
+        println!(
+            "locked {}@{} -> {} ({} {})",
+            e.url, e.rev, e.commit, e.name, e.version
+        );
+    }
+    println!(
+        "wrote {}",
+        guardrail::scope::display_path(&lock_path, &root, &cwd)
+    );
+    Ok(0)
+}
+
+fn packs_list(packs: &PackArgs) -> Result<u8> {
+    let (cwd, root) = dirs()?;
+    let fed = federation(packs, &cwd, &root, false)?;
+    let mut rows: Vec<[String; 6]> = vec![[
+        "NAME".into(),
+        "VERSION".into(),
+        "SOURCE".into(),
+        "COMMIT".into(),
+        "CHECKS".into(),
+        "ENFORCED".into(),
+    ]];
+    for p in &fed.packs {
+        let enforced = fed
+            .catalog
+            .enforced
+            .values()
+            .filter(|by| **by == p.name)
+            .count();
+        let mut source = p.spec.describe();
+        if p.spec.required {
+            source.push_str(" (required)");
+        }
+        rows.push([
+            p.name.clone(),
+            p.version.clone(),
+            source,
+            p.commit
+                .as_deref()
+                .map(|c| c[..12.min(c.len())].to_string())
+                .unwrap_or_else(|| "-".into()),
+            p.checks.len().to_string(),
+            enforced.to_string(),
+        ]);
+    }
+    if let Some((dir, n)) = &fed.local {
+        rows.push([
+            guardrail::checks::LOCAL_PACK.into(),
+            "-".into(),
+            format!("path {}", guardrail::scope::display_path(dir, &root, &cwd)),
+            "-".into(),
+            n.to_string(),
+            "0".into(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:w$}", w = widths[i]))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    if let Some(lock) = &fed.lock_path {
+        if lock.exists() {
+            println!(
+                "locked in {}",
+                guardrail::scope::display_path(lock, &root, &cwd)
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn run_baseline(args: BaselineArgs) -> Result<u8> {
+    let (cwd, root) = dirs()?;
+    let fed = federation(&args.packs, &cwd, &root, false)?;
+    let path = args
+        .output
+        .as_ref()
+        .map(|p| cwd.join(p))
+        .or_else(|| fed.baseline().map(Path::to_path_buf))
+        .unwrap_or_else(|| root.join(baseline::BASELINE_FILE));
+    let display = guardrail::scope::display_path(&path, &root, &cwd);
+    let pipeline = Pipeline {
+        paths: &args.paths,
+        excludes: &args.excludes,
+        var_files: &args.var_files,
+        frameworks: vec![],
+        show_unknown: false,
+        diff: None,
+    };
+    if args.check {
+        let base = Baseline::load(&path, display.clone())?;
+        let result = pipeline.run(&fed, Some(&base), &cwd, &root)?;
+        for e in &result.errors {
+            eprintln!("error: {e}");
+        }
+        let stale = base.stale(&result);
+        for e in &stale {
+            println!(
+                "stale: {} {} {} (no such finding any more)",
+                e.file,
+                e.check_id,
+                if e.resource.is_empty() {
+                    "-"
+                } else {
+                    &e.resource
+                }
+            );
+        }
+        println!(
+            "{display}: {} entries, {} stale",
+            base.entries.len(),
+            stale.len()
+        );
+        if !result.errors.is_empty() {
+            return Ok(2);
+        }
+        return Ok(if stale.is_empty() { 0 } else { 1 });
+    }
+    let result = pipeline.run(&fed, None, &cwd, &root)?;
+    for e in &result.errors {
+        eprintln!("error: {e}");
+    }
+    if !result.errors.is_empty() {
+        bail!("the scan had errors; baseline not written");
+    }
+    let (text, n) = baseline::render(&result);
+    let enforced = result
+        .findings
+        .iter()
+        .filter(|f| f.enforced && f.kind == guardrail::findings::FindingKind::Check)
+        .count();
+    std::fs::write(&path, text).with_context(|| format!("cannot write {display}"))?;
+    println!("wrote {display}: {n} findings");
+    if enforced > 0 {
+        eprintln!("note: {enforced} findings of enforced checks were left out (a baseline never hides them)");
+    }
+    if fed.baseline().is_none() && args.output.is_none() {
+        eprintln!("note: use it with `guardrail scan --baseline {display}`, or `baseline: {}` in .guardrail.yaml", baseline::BASELINE_FILE);
+    }
+    Ok(0)
 }
 
 /// `FORMAT=PATH` pairs.

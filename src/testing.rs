@@ -5,11 +5,42 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::checks::Catalog;
-use crate::engine::{scan, ScanOptions, ScanResult};
+use crate::checks::{Catalog, LOCAL_PACK};
+use crate::config::CONFIG_FILE;
+use crate::diagnostics;
+use crate::engine::{scan, ScanOptions, ScanResult, Source};
+use crate::federation::{Federation, FederationError, FederationOptions};
 use crate::findings::FindingKind;
-use crate::model::Framework;
+use crate::model::{Framework, Span};
+use crate::packs::{LoadedPack, PackSource, PackSpec, MANIFEST_FILE};
 use crate::scope::display_path;
+
+/// A mismatch between fixtures and what their check reported.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// One line: `path:line:col: unexpected finding …`.
+    pub text: String,
+    /// The rustc-style headline (`unexpected finding `x``).
+    pub title: String,
+    /// Where, in the directory's scan: (source index, span, label).
+    pub at: Option<(usize, Span, String)>,
+}
+
+impl Problem {
+    fn plain(text: String) -> Problem {
+        Problem {
+            title: text.clone(),
+            text,
+            at: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
 
 /// One expected finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,7 +55,7 @@ pub struct Expectation {
 #[derive(Debug, Default)]
 pub struct DirReport {
     pub check: String,
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
     pub findings: usize,
     /// The scan of the fixture directory, for reports.
     pub result: ScanResult,
@@ -35,9 +66,26 @@ pub fn merge_into(into: &mut ScanResult, mut from: ScanResult) {
     let offset = into.sources.len();
     for f in &mut from.findings {
         f.file += offset;
+        for r in &mut f.secondary {
+            r.file += offset;
+        }
+    }
+    for r in &mut from.resources {
+        r.file += offset;
+        for c in &mut r.context {
+            c.0 += offset;
+        }
+    }
+    for s in &mut from.suppressed {
+        s.finding.file += offset;
+        if let Some(at) = &mut s.by.at {
+            at.0 += offset;
+        }
     }
     into.sources.append(&mut from.sources);
     into.findings.append(&mut from.findings);
+    into.suppressed.append(&mut from.suppressed);
+    into.resources.append(&mut from.resources);
     into.notes.append(&mut from.notes);
     into.errors.append(&mut from.errors);
     into.summary.files_scanned += from.summary.files_scanned;
@@ -126,8 +174,10 @@ pub fn run_check_dir(
         ..Default::default()
     };
     let Some(check) = catalog.get(check_id).cloned() else {
-        rep.problems
-            .push(format!("{}: no check with id `{check_id}`", dir.display()));
+        rep.problems.push(Problem::plain(format!(
+            "{}: no check with id `{check_id}`",
+            dir.display()
+        )));
         return rep;
     };
     let only = Catalog::new(vec![check.clone()]);
@@ -141,7 +191,7 @@ pub fn run_check_dir(
         root,
     );
     for e in &result.errors {
-        rep.problems.push(e.clone());
+        rep.problems.push(Problem::plain(e.clone()));
     }
     let mut files = Vec::new();
     fixture_files(dir, &mut files);
@@ -161,21 +211,23 @@ pub fn run_check_dir(
         let Some(src) = result.sources.iter().find(|s| s.path == display) else {
             if is_fail || is_pass {
                 if let Some(n) = result.notes.iter().find(|n| n.path == display) {
-                    rep.problems
-                        .push(format!("{display}: not scanned: {}", n.message));
+                    rep.problems.push(Problem::plain(format!(
+                        "{display}: not scanned: {}",
+                        n.message
+                    )));
                 } else if crate::scope::classify(&name).is_some() {
-                    rep.problems.push(format!(
+                    rep.problems.push(Problem::plain(format!(
                         "{display}: not recognised as Terraform, Kubernetes or CloudFormation"
-                    ));
+                    )));
                 }
             }
             continue;
         };
         let Some(fw) = src.framework else {
             if is_fail || is_pass {
-                rep.problems.push(format!(
+                rep.problems.push(Problem::plain(format!(
                     "{display}: not recognised as Terraform, Kubernetes or CloudFormation"
-                ));
+                )));
             }
             continue;
         };
@@ -188,14 +240,14 @@ pub fn run_check_dir(
             parse_expect_comments(&display, &src.text)
         };
         if is_pass && !exp.is_empty() {
-            rep.problems.push(format!(
+            rep.problems.push(Problem::plain(format!(
                 "{display}: a pass file must not carry expectations"
-            ));
+            )));
         }
         if is_fail && exp.is_empty() && !name.ends_with(".tfvars") {
-            rep.problems.push(format!(
+            rep.problems.push(Problem::plain(format!(
                 "{display}: a fail file needs at least one `expect:`"
-            ));
+            )));
         }
         if is_fail || is_pass {
             coverage.insert((fw, is_fail));
@@ -205,11 +257,11 @@ pub fn run_check_dir(
     for fw in check.frameworks() {
         for (fail, word) in [(true, "fail"), (false, "pass")] {
             if !coverage.contains(&(fw, fail)) {
-                rep.problems.push(format!(
+                rep.problems.push(Problem::plain(format!(
                     "{}: no {word} fixture for {}",
                     dir.display(),
                     fw.as_str()
-                ));
+                )));
             }
         }
     }
@@ -231,19 +283,41 @@ pub fn run_check_dir(
         });
         match hit {
             Some(i) => matched[i] = true,
-            None => rep.problems.push(format!(
-                "{}:{line}:{col}: unexpected finding {} ({}) on {}",
-                src.path, f.check_id, f.label, f.resource
-            )),
+            None => rep.problems.push(Problem {
+                text: format!(
+                    "{}:{line}:{col}: unexpected finding {} ({}) on {}",
+                    src.path, f.check_id, f.label, f.resource
+                ),
+                title: format!("unexpected finding `{}` on {}", f.check_id, f.resource),
+                at: Some((f.file, f.span, f.label.clone())),
+            }),
         }
     }
     for (i, e) in expected.iter().enumerate() {
         if !matched[i] {
             let col = e.column.map(|c| format!("@{c}")).unwrap_or_default();
-            rep.problems.push(format!(
-                "{}:{}: missing finding {}{col}",
-                e.file, e.line, e.check
-            ));
+            let at = result
+                .sources
+                .iter()
+                .position(|s| s.path == e.file)
+                .map(|si| {
+                    let s = &result.sources[si];
+                    let start = s
+                        .lines
+                        .line_start(e.line.saturating_sub(1))
+                        .min(s.text.len());
+                    let end = s.text[start..]
+                        .find(['\n', '\r'])
+                        .map(|x| start + x)
+                        .unwrap_or(s.text.len());
+                    let label = format!("`{}{col}` expected on this line", e.check);
+                    (si, Span::new(start, end), label)
+                });
+            rep.problems.push(Problem {
+                text: format!("{}:{}: missing finding {}{col}", e.file, e.line, e.check),
+                title: format!("missing finding `{}`", e.check),
+                at,
+            });
         }
     }
     rep.result = result;
@@ -277,4 +351,162 @@ pub fn fixture_dirs(dir: &Path, catalog: &Catalog) -> Vec<(PathBuf, String)> {
         }
     }
     out
+}
+
+/// Renders a directory's problems rustc-style: the source lines with the unexpected finding
+/// or the unmet expectation underlined.
+pub fn render_problems(rep: &DirReport, color: bool) -> String {
+    let mut out = String::new();
+    for p in &rep.problems {
+        match &p.at {
+            Some((file, span, label)) if *file < rep.result.sources.len() => {
+                let src = &rep.result.sources[*file];
+                out.push_str(&crate::report::human::snippet(
+                    src, *span, &p.title, label, color,
+                ));
+            }
+            _ => out.push_str(&format!("error: {}", p.text)),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// What `guardrail test DIR` runs: checks and the fixtures they are tested against.
+pub struct Suite {
+    /// What is tested (a pack's name, `local`, or the fixture directory).
+    pub label: String,
+    pub catalog: Catalog,
+    pub fixtures: PathBuf,
+    /// Checks that must each have a fixture directory (a pack's or the repository's own).
+    pub owned: Option<BTreeSet<String>>,
+    /// Check files that did not compile: a failure each, rendered rustc-style.
+    pub invalid: Vec<(Source, Span, String)>,
+}
+
+fn invalid_from(fed: &Federation) -> Vec<(Source, Span, String)> {
+    fed.pending
+        .iter()
+        .filter(|p| p.diagnostic.id == diagnostics::CHECK_INVALID.id)
+        .map(|p| {
+            let (display, text) = &fed.aux[p.file];
+            (
+                Source::auxiliary(display.clone(), text.clone()),
+                p.span,
+                p.label.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The suites for `guardrail test [DIR…]`: a directory with `guardrail-pack.yaml` tests that
+/// pack's checks against its fixtures, one with `.guardrail.yaml` the repository's own checks,
+/// any other directory is a fixture tree for the checks the current configuration loads.
+/// Without a directory: the pack or repository in the current directory, else `fixtures`.
+pub fn suites(dirs: &[PathBuf], opts: &FederationOptions) -> Result<Vec<Suite>, FederationError> {
+    let cwd = &opts.cwd;
+    let dirs: Vec<PathBuf> = if !dirs.is_empty() {
+        dirs.to_vec()
+    } else if cwd.join(MANIFEST_FILE).is_file()
+        || opts.config.is_some()
+        || crate::config::discover(cwd, &opts.root)
+            .is_some_and(|p| p.parent() == Some(cwd.as_path()))
+    {
+        vec![cwd.clone()]
+    } else {
+        vec![PathBuf::from("fixtures")]
+    };
+    let mut out = Vec::new();
+    for d in dirs {
+        let abs = cwd.join(&d);
+        if abs.join(MANIFEST_FILE).is_file() {
+            let spec = PackSpec {
+                source: PackSource::Path { dir: abs.clone() },
+                span: None,
+                required: false,
+            };
+            let pack = LoadedPack::from_dir(spec, &abs, cwd, &opts.root)?;
+            let manifest = pack
+                .manifest
+                .as_ref()
+                .expect("a directory pack has a manifest");
+            let mut invalid = Vec::new();
+            for bad in &pack.invalid {
+                let src = Source::auxiliary(bad.display.clone(), bad.text.clone());
+                for e in &bad.errors {
+                    let start = src
+                        .lines
+                        .line_start(e.line.saturating_sub(1))
+                        .min(src.text.len());
+                    let end = src.text[start..]
+                        .find(['\n', '\r'])
+                        .map(|x| start + x)
+                        .unwrap_or(src.text.len());
+                    let at = src.text[start..end]
+                        .char_indices()
+                        .nth(e.column.saturating_sub(1))
+                        .map(|(i, _)| start + i)
+                        .unwrap_or(start);
+                    invalid.push((
+                        Source::auxiliary(bad.display.clone(), bad.text.clone()),
+                        Span::new(at, end),
+                        e.message.clone(),
+                    ));
+                }
+            }
+            out.push(Suite {
+                label: format!("{} {}", pack.name, pack.version),
+                owned: Some(pack.checks.iter().map(|c| c.id.clone()).collect()),
+                fixtures: manifest.fixtures_dir.clone(),
+                catalog: Catalog::new(pack.checks),
+                invalid,
+            });
+        } else if abs.join(CONFIG_FILE).is_file() || (opts.config.is_some() && abs == *cwd) {
+            let config = opts
+                .config
+                .clone()
+                .filter(|_| !abs.join(CONFIG_FILE).is_file())
+                .unwrap_or_else(|| abs.join(CONFIG_FILE));
+            let fed = Federation::load(&FederationOptions {
+                config: Some(config),
+                ..opts.clone()
+            })?;
+            let cfg = fed.config.as_ref().expect("loaded from a file");
+            let checks_dir = cfg
+                .checks
+                .clone()
+                .unwrap_or_else(|| cfg.dir.join(".guardrail/checks"));
+            let fixtures = cfg.fixtures.clone().unwrap_or_else(|| {
+                checks_dir
+                    .parent()
+                    .map(|p| p.join("fixtures"))
+                    .unwrap_or_else(|| cfg.dir.join("fixtures"))
+            });
+            let owned: BTreeSet<String> = fed
+                .catalog
+                .checks
+                .iter()
+                .filter(|c| c.origin.pack == LOCAL_PACK)
+                .map(|c| c.id.clone())
+                .collect();
+            let invalid = invalid_from(&fed);
+            out.push(Suite {
+                label: format!("{} ({LOCAL_PACK} checks)", cfg.display),
+                owned: Some(owned),
+                fixtures,
+                invalid,
+                catalog: fed.catalog,
+            });
+        } else {
+            let fed = Federation::load(opts)?;
+            out.push(Suite {
+                label: d.display().to_string(),
+                invalid: invalid_from(&fed),
+                catalog: fed.catalog,
+                fixtures: d,
+                owned: None,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -97,8 +97,9 @@ fn sarif_rules_are_unique_and_ranked_on_githubs_scale() {
     let rules = driver["rules"].as_array().unwrap();
     let ids: HashSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), rules.len(), "duplicate rule ids");
-    // 62 built-in checks and parse-error.
-    assert_eq!(rules.len(), 63);
+    // 62 built-in checks and the built-in diagnostics (parse-error, waiver-*, …).
+    assert_eq!(rules.len(), 62 + guardrail::diagnostics::ALL.len());
+    assert!(ids.contains("parse-error") && ids.contains("waiver-unused"));
     for r in rules {
         let id = r["id"].as_str().unwrap();
         assert!(
@@ -523,4 +524,75 @@ fn markdown_summary_ranks_counts_links_and_escapes() {
         "{md}"
     );
     assert!(!md.contains("| Severity |"));
+}
+
+#[test]
+fn waived_and_enforced_findings_in_the_github_formats() {
+    let d = tree(&[
+        (".guardrail.yaml", "packs:\n  - builtin\n  - path: pack\n"),
+        (
+            "pack/guardrail-pack.yaml",
+            "name: org\nversion: 1.0.0\nenforced: [aws-s3-bucket-versioning]\n",
+        ),
+        (
+            "main.tf",
+            "resource \"aws_s3_bucket\" \"site\" {\n  bucket = \"site\"\n  acl    = \"public-read\" # guardrail:ignore aws-s3-bucket-public-acl -- public website\n}\n",
+        ),
+    ]);
+    let checks = [
+        "--check",
+        "aws-s3-bucket-public-acl",
+        "--check",
+        "aws-s3-bucket-versioning",
+        "--fail-on",
+        "critical",
+    ];
+    // The waived finding is not annotated; the enforced medium one fails the run.
+    let (code, out, _) = scan(d.path(), &[&checks[..], &["--format", "github"]].concat());
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("::warning file=main.tf,line=1,endLine=1,col=1,endColumn=32,title=aws-s3-bucket-versioning::"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("%0Aseverity: medium (enforced), resource: aws_s3_bucket.site%0A"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[1],
+        "guardrail: 1 finding (1 medium), 1 suppressed; 1 file scanned; 1 of enforced checks"
+    );
+
+    let (_, md, _) = scan(d.path(), &[&checks[..], &["--format", "markdown"]].concat());
+    assert!(
+        md.contains("**Failed:** 1 finding of enforced checks.\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("\n1 suppressed finding not shown (1 inline).\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| **medium** (enforced) | `aws-s3-bucket-versioning` | main.tf:1 |"),
+        "{md}"
+    );
+    assert!(!md.contains("| `aws-s3-bucket-public-acl` |"), "{md}");
+
+    // SARIF leaves the waived finding out unless asked, then marks it suppressed.
+    let v = sarif(d.path(), &checks);
+    let ids: Vec<&str> = results(&v)
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["aws-s3-bucket-versioning"]);
+    let v = sarif(
+        d.path(),
+        &[&checks[..], &["--sarif-include-suppressed"]].concat(),
+    );
+    let acl = results(&v)
+        .iter()
+        .find(|r| r["ruleId"] == "aws-s3-bucket-public-acl")
+        .unwrap();
+    assert_eq!(acl["suppressions"][0]["kind"], "inSource");
+    assert_eq!(acl["suppressions"][0]["justification"], "public website");
 }

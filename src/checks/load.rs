@@ -510,5 +510,6 @@ pub fn load_check(file: &str, text: &str) -> Result<Check, Vec<CheckError>> {
         message,
         rules,
         source: file.to_string(),
+        origin: super::Origin::builtin(),
     })
 }

@@ -5,7 +5,7 @@ pub mod condition;
 pub mod eval;
 pub mod load;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use condition::{Cond, Op, Path};
 pub use load::{load_check, CheckError};
@@ -78,7 +78,47 @@ pub struct Check {
     pub rules: Vec<Rule>,
     /// Where the check was loaded from (`checks/aws/s3/….yaml`).
     pub source: String,
+    /// The pack the check comes from.
+    pub origin: Origin,
 }
+
+/// The pack a check comes from: `builtin`, a pack's `name` and `version`, or `local` for a
+/// repository's own checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub pack: String,
+    /// The pack's version (the binary's version for `builtin`; empty for `local`).
+    pub version: String,
+}
+
+impl Default for Origin {
+    fn default() -> Origin {
+        Origin::builtin()
+    }
+}
+
+impl Origin {
+    /// The catalog compiled into the binary.
+    pub fn builtin() -> Origin {
+        Origin {
+            pack: BUILTIN_PACK.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+    /// `acme-guardrails@3.2.0`, `builtin@0.1.0`, `local`.
+    pub fn label(&self) -> String {
+        if self.version.is_empty() {
+            self.pack.clone()
+        } else {
+            format!("{}@{}", self.pack, self.version)
+        }
+    }
+}
+
+/// The name of the built-in pack.
+pub const BUILTIN_PACK: &str = "builtin";
+/// The name repo-local checks are listed under.
+pub const LOCAL_PACK: &str = "local";
 
 impl Check {
     pub fn frameworks(&self) -> Vec<Framework> {
@@ -97,6 +137,9 @@ impl Check {
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub checks: Vec<Check>,
+    /// Enforced check ids → the pack that enforces them. A repository cannot disable, lower
+    /// or waive these, and their findings always fail the run.
+    pub enforced: BTreeMap<String, String>,
     /// (framework, type) → (check index, rule index).
     dispatch: HashMap<(Framework, String), Vec<(usize, usize)>>,
     /// Rules without types, per framework.
@@ -173,9 +216,17 @@ impl Catalog {
         self.checks.iter().find(|c| c.id == id)
     }
 
-    /// Keeps only the checks `keep` accepts.
+    /// The pack that enforces `id`, if any.
+    pub fn enforced_by(&self, id: &str) -> Option<&str> {
+        self.enforced.get(id).map(String::as_str)
+    }
+
+    /// Keeps only the checks `keep` accepts (the enforced set is kept as it is).
     pub fn retain(self, keep: impl Fn(&Check) -> bool) -> Catalog {
-        Catalog::new(self.checks.into_iter().filter(|c| keep(c)).collect())
+        let enforced = self.enforced;
+        let mut c = Catalog::new(self.checks.into_iter().filter(|c| keep(c)).collect());
+        c.enforced = enforced;
+        c
     }
 }
 

@@ -11,6 +11,7 @@ use std::fmt::Write;
 
 use super::{region, ReportInput};
 use crate::checks::Severity;
+use crate::diagnostics;
 use crate::findings::{Finding, FindingKind};
 
 /// The annotation level of a finding.
@@ -70,8 +71,14 @@ fn annotation(input: &ReportInput, f: &Finding, remediation: Option<&str>) -> St
     } else {
         format!("{}: {}", f.message, f.label)
     };
-    if f.kind == FindingKind::Check {
+    for n in &f.notes {
+        msg.push_str(&format!(" ({n})"));
+    }
+    if matches!(f.kind, FindingKind::Check | FindingKind::Diagnostic) {
         msg.push_str(&format!("\nseverity: {}", f.severity.as_str()));
+        if f.enforced {
+            msg.push_str(" (enforced)");
+        }
         if !f.resource.is_empty() {
             msg.push_str(&format!(", resource: {}", f.resource));
         }
@@ -91,6 +98,7 @@ pub fn render(input: &ReportInput) -> String {
         .checks
         .iter()
         .map(|c| (c.id.as_str(), c.remediation.as_str()))
+        .chain(diagnostics::ALL.iter().map(|d| (d.id, d.help)))
         .collect();
     let mut out = String::new();
     for e in &r.errors {
@@ -119,7 +127,10 @@ pub fn render(input: &ReportInput) -> String {
     if !by.is_empty() {
         let _ = write!(out, " ({})", by.join(", "));
     }
-    let failing = input.real_findings().filter(|f| input.fails(f)).count();
+    if !r.suppressed.is_empty() {
+        let _ = write!(out, ", {} suppressed", r.suppressed.len());
+    }
+    let (failing, why) = input.failing("");
     let _ = writeln!(
         out,
         "; {} file{} scanned{}",
@@ -129,9 +140,10 @@ pub fn render(input: &ReportInput) -> String {
         } else {
             "s"
         },
-        match input.fail_on {
-            Some(t) if failing > 0 => format!("; {failing} at or above {}", t.as_str()),
-            _ => String::new(),
+        if failing > 0 {
+            format!("; {failing} {why}")
+        } else {
+            String::new()
         }
     );
     out

@@ -8,7 +8,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use super::ReportInput;
 use crate::checks::Severity;
 use crate::engine::Source;
-use crate::findings::{Finding, FindingKind, Related};
+use crate::findings::{Finding, FindingKind, Related, SuppressionKind};
 use crate::model::lines::clamp_to_char_boundary;
 use crate::model::Span;
 
@@ -119,6 +119,9 @@ fn render_one(f: &Finding, input: &ReportInput, renderer: &Renderer) -> String {
     if !f.resource.is_empty() {
         group = group.element(Level::NOTE.message(format!("resource: {}", f.resource)));
     }
+    for n in &f.notes {
+        group = group.element(Level::NOTE.message(n.as_str()));
+    }
     if let Some(c) = check {
         if f.kind == FindingKind::Check {
             group = group.element(Level::HELP.message(c.remediation.trim().to_string()));
@@ -141,9 +144,95 @@ pub fn render(input: &ReportInput) -> String {
         out.push_str(&render_one(f, input, &renderer));
         out.push_str("\n\n");
     }
+    out.push_str(&suppressed_lines(input));
     out.push_str(&summary_line(input));
     out.push('\n');
     out
+}
+
+/// Waived findings are listed one per line, with their reason; baselined ones are counted.
+const MAX_SUPPRESSED_LINES: usize = 50;
+
+/// One line per waived finding (`suppressed: ID at FILE:LINE:COL: REASON (…)`) and a count of
+/// baselined ones.
+fn suppressed_lines(input: &ReportInput) -> String {
+    let r = input.result;
+    let mut out = String::new();
+    let (baseline, waived): (Vec<_>, Vec<_>) = r
+        .suppressed
+        .iter()
+        .partition(|s| s.by.kind == SuppressionKind::Baseline);
+    for s in waived.iter().take(MAX_SUPPRESSED_LINES) {
+        let f = &s.finding;
+        let src = &r.sources[f.file];
+        let (l, c) = src.position(f.span.start);
+        let mut how = vec![match s.by.at {
+            Some((i, span)) if i < r.sources.len() => {
+                let w = &r.sources[i];
+                format!(
+                    "{} waiver at {}:{}",
+                    s.by.kind.as_str(),
+                    w.path,
+                    w.position(span.start).0
+                )
+            }
+            _ => format!("{} waiver", s.by.kind.as_str()),
+        }];
+        if let Some(o) = &s.by.owner {
+            how.push(format!("owner {o}"));
+        }
+        if let Some(e) = &s.by.expires {
+            how.push(format!("expires {e}"));
+        }
+        out.push_str(&format!(
+            "suppressed: {} at {}:{l}:{c}: {} ({})\n",
+            f.check_id,
+            src.path,
+            s.by.reason,
+            how.join(", ")
+        ));
+    }
+    if waived.len() > MAX_SUPPRESSED_LINES {
+        out.push_str(&format!(
+            "suppressed: … and {} more waived findings (`--format json` lists them all)\n",
+            waived.len() - MAX_SUPPRESSED_LINES
+        ));
+    }
+    if !baseline.is_empty() {
+        let file = baseline[0]
+            .by
+            .at
+            .filter(|(i, _)| *i < r.sources.len())
+            .map(|(i, _)| format!(" ({})", r.sources[i].path))
+            .unwrap_or_default();
+        let n = baseline.len();
+        out.push_str(&format!(
+            "suppressed: {n} finding{} in the baseline{file}\n",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
+/// A rustc-style block for one span of a source (used by `guardrail test` for mismatches).
+pub fn snippet(src: &Source, span: Span, title: &str, label: &str, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+    .decor_style(DecorStyle::Ascii);
+    let (start, end, first) = window(src, &[span]);
+    let sn = Snippet::source(&src.text[start..end])
+        .line_start(first)
+        .path(src.path.as_str())
+        .annotation(
+            AnnotationKind::Primary
+                .span(relative(&src.text, span, start, end))
+                .label(label),
+        );
+    let group = Level::ERROR.primary_title(title).element(sn);
+    renderer.render(&[group])
 }
 
 /// `guardrail: 3 findings (1 critical, 2 high) in 12 files, 40 resources (8 ms)`.
@@ -171,8 +260,12 @@ pub fn summary_line(input: &ReportInput) -> String {
         1 => format!("1 finding ({})", parts.join(", ")),
         n => format!("{n} findings ({})", parts.join(", ")),
     };
+    let suppressed = match r.suppressed.len() {
+        0 => String::new(),
+        n => format!(", {n} suppressed"),
+    };
     let mut s = format!(
-        "guardrail: {findings} in {} file{}, {} resource{}",
+        "guardrail: {findings}{suppressed} in {} file{}, {} resource{}",
         r.summary.files_scanned,
         if r.summary.files_scanned == 1 {
             ""

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{region, uri_escape, ReportInput, SEVERITIES};
-use crate::findings::{Finding, FindingKind};
+use crate::diagnostics;
+use crate::findings::{Finding, FindingKind, SuppressionKind};
 
 /// The summary stays under this many bytes (GitHub's limit is 1 MiB per step; the rest is
 /// left for what a workflow appends around it).
@@ -80,11 +81,14 @@ fn location(input: &ReportInput, f: &Finding) -> String {
 
 fn row(input: &ReportInput, f: &Finding) -> String {
     let sev = f.severity.as_str();
-    let sev = if input.fails(f) {
+    let mut sev = if input.fails(f) {
         format!("**{sev}**")
     } else {
         sev.to_string()
     };
+    if f.enforced {
+        sev.push_str(" (enforced)");
+    }
     let resource = if f.resource.is_empty() {
         String::new()
     } else {
@@ -94,7 +98,12 @@ fn row(input: &ReportInput, f: &Finding) -> String {
         "| {sev} | `{}` | {} | {resource} | {} |\n",
         f.check_id,
         location(input, f),
-        escape_cell(&format!("{}: {}", f.message, f.label))
+        escape_cell(
+            &std::iter::once(format!("{}: {}", f.message, f.label))
+                .chain(f.notes.iter().map(|n| format!("({n})")))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
     )
 }
 
@@ -110,6 +119,18 @@ fn details(input: &ReportInput, ranked: &[&Finding]) -> String {
     let mut out = String::new();
     for (id, _) in ids {
         let Some(c) = input.catalog.get(id) else {
+            // A built-in diagnostic (parse-error, waiver-*).
+            if let Some(d) = diagnostics::ALL.iter().find(|d| d.id == id) {
+                let _ = write!(
+                    out,
+                    "<details><summary><code>{}</code> ({}): {}</summary>\n\n{}\n\n**Fix:** {}\n\n</details>\n",
+                    escape_html(id),
+                    d.severity.as_str(),
+                    escape_html(d.title),
+                    d.description,
+                    d.help
+                );
+            }
             continue;
         };
         let _ = write!(
@@ -146,7 +167,6 @@ pub fn render_limited(input: &ReportInput, max_bytes: usize) -> String {
     let ranked = input.ranked_findings();
     let counts = input.counts();
     let total = ranked.len();
-    let failing = ranked.iter().filter(|f| input.fails(f)).count();
 
     let mut head = String::new();
     let _ = writeln!(
@@ -158,14 +178,17 @@ pub fn render_limited(input: &ReportInput, max_bytes: usize) -> String {
             n => format!("{n} findings"),
         }
     );
-    let verdict = match input.fail_on {
-        Some(t) if failing > 0 => format!(
-            "**Failed:** {failing} finding{} at or above `{}`.",
-            if failing == 1 { "" } else { "s" },
-            t.as_str()
-        ),
-        Some(t) => format!("**Passed:** nothing at or above `{}`.", t.as_str()),
-        None => "**Passed:** findings do not fail this run (`--fail-on none`).".to_string(),
+    let (failing, why) = input.failing("`");
+    let verdict = if failing > 0 {
+        format!(
+            "**Failed:** {failing} finding{} {why}.",
+            if failing == 1 { "" } else { "s" }
+        )
+    } else {
+        match input.fail_on {
+            Some(t) => format!("**Passed:** nothing at or above `{}`.", t.as_str()),
+            None => "**Passed:** findings do not fail this run (`--fail-on none`).".to_string(),
+        }
     };
     let _ = writeln!(head, "{verdict}\n");
     let _ = writeln!(head, "| {} |", SEVERITIES.map(|s| s.as_str()).join(" | "));
@@ -189,6 +212,24 @@ pub fn render_limited(input: &ReportInput, max_bytes: usize) -> String {
         .iter()
         .filter(|f| f.kind == FindingKind::Unknown)
         .count();
+    if !r.suppressed.is_empty() {
+        // By where the waiver was written: a reviewer sees how much is waived, and how.
+        let mut by_kind: BTreeMap<SuppressionKind, usize> = BTreeMap::new();
+        for s in &r.suppressed {
+            *by_kind.entry(s.by.kind).or_default() += 1;
+        }
+        let kinds: Vec<String> = by_kind
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
+        let _ = writeln!(
+            head,
+            "{} suppressed finding{} not shown ({}).",
+            r.suppressed.len(),
+            if r.suppressed.len() == 1 { "" } else { "s" },
+            kinds.join(", ")
+        );
+    }
     if unknown > 0 {
         let _ = writeln!(
             head,

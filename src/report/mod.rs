@@ -12,6 +12,7 @@ use std::cmp::Reverse;
 use crate::checks::{Catalog, Severity};
 use crate::engine::{ScanResult, Source};
 use crate::findings::{Finding, FindingKind};
+use crate::model::Span;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +84,8 @@ pub struct ReportInput<'a> {
     pub fail_on: Option<Severity>,
     pub color: bool,
     pub elapsed_ms: u128,
+    /// SARIF: keep suppressed findings, with `suppressions[]` (left out by default).
+    pub include_suppressed: bool,
     pub options: ReportOptions,
 }
 
@@ -115,9 +118,31 @@ impl ReportInput<'_> {
         out
     }
 
-    /// Whether the findings fail the run at the `--fail-on` threshold.
+    /// Whether a finding fails the run: enforced ones always, others at the `--fail-on`
+    /// threshold.
     pub fn fails(&self, f: &Finding) -> bool {
-        self.fail_on.is_some_and(|t| f.severity >= t)
+        f.fails(self.fail_on)
+    }
+
+    /// How many findings fail the run, and why in a few words: `at or above high`,
+    /// `of enforced checks`, or both (`code` wraps the threshold, e.g. in backticks).
+    pub fn failing(&self, code: &str) -> (usize, String) {
+        let failing: Vec<&Finding> = self.real_findings().filter(|f| self.fails(f)).collect();
+        let by_threshold = failing
+            .iter()
+            .any(|f| self.fail_on.is_some_and(|t| f.severity >= t));
+        let enforced_only = failing
+            .iter()
+            .any(|f| self.fail_on.is_none_or(|t| f.severity < t));
+        let threshold = self
+            .fail_on
+            .map(|t| format!("at or above {code}{}{code}", t.as_str()));
+        let why = match (by_threshold, enforced_only, threshold) {
+            (true, true, Some(t)) => format!("{t} or of enforced checks"),
+            (_, false, Some(t)) => t,
+            _ => "of enforced checks".to_string(),
+        };
+        (failing.len(), why)
     }
 }
 
@@ -155,11 +180,16 @@ pub fn security_severity(s: Severity) -> Option<&'static str> {
     }
 }
 
+/// 1-based (line, column, end line, exclusive end column) of a finding's span.
+pub fn region(src: &Source, f: &Finding) -> (usize, usize, usize, usize) {
+    span_region(src, f.span)
+}
+
 /// 1-based (line, column, end line, exclusive end column) of a span; an empty span on one
 /// line is widened to one column so that every format shows something.
-pub fn region(src: &Source, f: &Finding) -> (usize, usize, usize, usize) {
-    let (sl, sc) = src.position(f.span.start);
-    let (el, mut ec) = src.position(f.span.end);
+pub fn span_region(src: &Source, span: Span) -> (usize, usize, usize, usize) {
+    let (sl, sc) = src.position(span.start);
+    let (el, mut ec) = src.position(span.end);
     if el == sl && ec <= sc {
         ec = sc + 1;
     }

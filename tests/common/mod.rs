@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod git_http;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -66,4 +68,71 @@ pub fn ids(v: &serde_json::Value) -> Vec<(String, String, u64, u64)> {
 
 pub fn finding(id: &str, file: &str, line: u64, col: u64) -> (String, String, u64, u64) {
     (id.to_string(), file.to_string(), line, col)
+}
+
+/// The guardrail binary run in `dir` with a private pack cache, a fixed date and no token
+/// from the environment.
+pub fn guardrail_in(dir: &Path, cache: &Path) -> Command {
+    let mut c = guardrail(dir);
+    c.env("XDG_CACHE_HOME", cache)
+        .env("GUARDRAIL_TODAY", "2026-06-01")
+        .env_remove("GUARDRAIL_PACK_TOKEN");
+    c
+}
+
+/// Runs git in `dir` with a fixed identity; panics with git's output on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+        ])
+        .args(args)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Writes files under `dir` (creating folders).
+pub fn write(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// (exit code, parsed JSON, stderr) of `guardrail scan --format json` with a private cache.
+pub fn scan_in(dir: &Path, cache: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = guardrail_in(dir, cache)
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let v = if out.stdout.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "bad JSON ({e}): {}\nstderr: {stderr}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    };
+    (out.status.code().unwrap(), v, stderr)
 }

@@ -1,0 +1,347 @@
+#!/usr/bin/env bash
+# guardrail benchmark: builds guardrail (release), generates a deterministic corpus with
+# `cargo run -p xtask --release -- gen-corpus`, times full scans with hyperfine, measures peak
+# RSS, and appends the results to bench/results.md. Optionally compares with checkov.
+# Usage and output: bench/README.md.
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+usage: bench/run.sh [--files N] [--seed S] [--runs R] [--with-checkov] [--checkov-files N] [--no-record]
+
+  --files N          corpus size for the guardrail measurements (default 10000)
+  --seed S           corpus seed (default 1)
+  --runs R           timed runs per measurement (default 5, after 1 warmup run)
+  --with-checkov     also time checkov once on a smaller corpus (venv in target/bench-venv)
+  --checkov-files N  size of that smaller corpus, target/bench-corpus-small (default 1000)
+  --no-record        do not append to bench/results.md
+
+environment: BENCH_NO_HYPERFINE=1 forces the fallback timing loop; CHECKOV_EXTRA_ARGS adds
+arguments to the checkov command (e.g. --skip-download).
+EOF
+}
+
+FILES=10000
+SEED=1
+RUNS=5
+WITH_CHECKOV=0
+CHECKOV_FILES=1000
+RECORD=1
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --files) FILES=${2:?--files needs a value}; shift 2 ;;
+        --files=*) FILES=${1#*=}; shift ;;
+        --seed) SEED=${2:?--seed needs a value}; shift 2 ;;
+        --seed=*) SEED=${1#*=}; shift ;;
+        --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
+        --runs=*) RUNS=${1#*=}; shift ;;
+        --with-checkov) WITH_CHECKOV=1; shift ;;
+        --checkov-files) CHECKOV_FILES=${2:?--checkov-files needs a value}; shift 2 ;;
+        --checkov-files=*) CHECKOV_FILES=${1#*=}; shift ;;
+        --no-record) RECORD=0; shift ;;
+        -h | --help) usage; exit 0 ;;
+        *) echo "bench/run.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+for v in "$FILES" "$SEED" "$RUNS" "$CHECKOV_FILES"; do
+    [[ $v =~ ^[0-9]+$ && $v -gt 0 ]] || { echo "bench/run.sh: not a positive integer: $v" >&2; exit 2; }
+done
+
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+INSECURE_PERCENT=20
+CORPUS=target/bench-corpus
+SMALL=target/bench-corpus-small
+VENV=target/bench-venv
+OUT=target/bench-results
+GR=target/release/guardrail
+mkdir -p "$OUT"
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+
+# ---- tools ---------------------------------------------------------------------------------
+
+# apt-get install PKG..., as root or through passwordless sudo; false when that is impossible.
+apt_install() {
+    local sudo=()
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null && sudo -n true 2>/dev/null || return 1
+        sudo=(sudo -n)
+    fi
+    command -v apt-get >/dev/null || return 1
+    "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null 2>&1 && return 0
+    "${sudo[@]}" apt-get update -qq >/dev/null 2>&1 || true
+    "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+
+HAVE_HYPERFINE=0
+if [[ ${BENCH_NO_HYPERFINE:-0} == 1 ]]; then
+    warn "BENCH_NO_HYPERFINE=1: using the timing loop (date +%s%N)"
+elif command -v hyperfine >/dev/null || { log "installing hyperfine"; apt_install hyperfine && command -v hyperfine >/dev/null; }; then
+    HAVE_HYPERFINE=1
+else
+    warn "hyperfine is not available; falling back to a timing loop (date +%s%N)"
+fi
+HAVE_TIME=0
+if [[ -x /usr/bin/time ]] || { log "installing GNU time"; apt_install time && [[ -x /usr/bin/time ]]; }; then
+    HAVE_TIME=1
+else
+    warn "/usr/bin/time is not available; peak RSS is not measured"
+fi
+
+# ---- build ---------------------------------------------------------------------------------
+
+log "cargo build --release"
+cargo build --release
+cargo build --release -p xtask
+VERSION=$("$GR" --version)
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain 2>/dev/null) ]]; then
+    COMMIT="$COMMIT (uncommitted changes)"
+fi
+
+# ---- corpus --------------------------------------------------------------------------------
+
+# The corpus is regenerated when its parameters or the generator's sources change.
+generator_hash() {
+    cat xtask/Cargo.toml xtask/src/*.rs | sha256sum | cut -c1-16
+}
+
+ensure_corpus() { # DIR N
+    local dir=$1 n=$2 stamp
+    stamp="files=$n seed=$SEED insecure-percent=$INSECURE_PERCENT generator=$(generator_hash)"
+    if [[ -d $dir && -f $dir.stamp && $(cat "$dir.stamp") == "$stamp" ]]; then
+        log "reusing $dir ($stamp)"
+        return
+    fi
+    log "generating $dir ($n files)"
+    rm -rf "$dir" "$dir.stamp"
+    cargo run -q -p xtask --release -- gen-corpus --out "$dir" --files "$n" --seed "$SEED" \
+        --insecure-percent "$INSECURE_PERCENT"
+    echo "$stamp" >"$dir.stamp"
+}
+
+corpus_files() { find "$1" -type f | wc -l | tr -d ' '; }
+corpus_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {printf "%d", s}'; }
+
+# ---- measurement helpers -------------------------------------------------------------------
+
+# time_cmd NAME CSV -- CMD...: 1 warmup + RUNS timed runs; writes "mean stddev min max"
+# (seconds) to CSV's sibling .txt and prints it.
+time_cmd() {
+    local name=$1 csv=$2
+    shift 3
+    if [[ $HAVE_HYPERFINE -eq 1 ]]; then
+        hyperfine --warmup 1 --runs "$RUNS" --style basic --command-name "$name" \
+            --export-csv "$csv" -- "$(printf '%q ' "$@")" >&2
+        # command,mean,stddev,median,user,system,min,max (counted from the end: the command
+        # name may be quoted and contain commas)
+        awk -F, 'NR == 2 {print $(NF - 6), $(NF - 5), $(NF - 1), $NF}' "$csv" | tee "${csv%.csv}.txt"
+    else
+        "$@" >/dev/null
+        local i s e times=()
+        for ((i = 0; i < RUNS; i++)); do
+            s=$(date +%s%N)
+            "$@" >/dev/null
+            e=$(date +%s%N)
+            times+=($((e - s)))
+            printf '  %s run %d: %.3f s\n' "$name" $((i + 1)) "$(awk -v t=$((e - s)) 'BEGIN {print t / 1e9}')" >&2
+        done
+        printf '%s\n' "${times[@]}" | awk '
+            {t[NR] = $1 / 1e9; sum += t[NR]}
+            END {
+                mean = sum / NR; min = t[1]; max = t[1]
+                for (i = 1; i <= NR; i++) {
+                    v += (t[i] - mean) ^ 2
+                    if (t[i] < min) min = t[i]
+                    if (t[i] > max) max = t[i]
+                }
+                sd = NR > 1 ? sqrt(v / (NR - 1)) : 0
+                printf "%.6f %.6f %.6f %.6f\n", mean, sd, min, max
+            }' | tee "${csv%.csv}.txt"
+    fi
+}
+
+# peak_rss_kb CMD...: maximum resident set size in KiB (GNU time), or "n/a".
+peak_rss_kb() {
+    if [[ $HAVE_TIME -eq 0 ]]; then
+        echo n/a
+        return
+    fi
+    local f=$OUT/time-v.txt
+    /usr/bin/time -v "$@" >/dev/null 2>"$f" || { warn "command failed under /usr/bin/time: $*"; cat "$f" >&2; exit 1; }
+    awk -F': *' '/Maximum resident set size/ {print $2}' "$f"
+}
+
+# The measured command, for a corpus: guardrail scan CORPUS --format json --output /dev/null --fail-on none
+scan_argv() { # CORPUS -> SCAN array
+    SCAN=("$GR" scan "$1" --format json --output /dev/null --fail-on none)
+}
+
+# One scan whose report is kept: it must succeed, and its summary is reported.
+check_scan() { # CORPUS REPORT
+    local rc=0
+    "$GR" scan "$1" --format json --output "$2" --fail-on none || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        echo "bench/run.sh: guardrail exited with $rc on $1" >&2
+        exit 1
+    fi
+}
+
+json_num() { # FILE KEY: the first `"KEY": NUMBER` in a JSON file (0 when absent)
+    local v
+    v=$(grep -o "\"$2\": *[0-9][0-9]*" "$1" | awk -F': *' 'NR == 1 {print $2}' || true)
+    echo "${v:-0}"
+}
+
+need() { # NAME VALUE: a measurement that failed leaves an empty value
+    [[ -n $2 ]] || { echo "bench/run.sh: measurement failed: $1" >&2; exit 1; }
+}
+
+fmt() { awk -v x="$1" 'BEGIN {printf "%.3f", x}'; }
+rate() { awk -v a="$1" -v t="$2" 'BEGIN {printf "%.0f", a / t}'; }
+rate1() { awk -v a="$1" -v t="$2" 'BEGIN {printf "%.1f", a / 1e6 / t}'; }
+
+# ---- guardrail on the main corpus ----------------------------------------------------------
+
+ensure_corpus "$CORPUS" "$FILES"
+NFILES=$(corpus_files "$CORPUS")
+NBYTES=$(corpus_bytes "$CORPUS")
+MB=$(awk -v b="$NBYTES" 'BEGIN {printf "%.1f", b / 1e6}')
+log "corpus: $NFILES files, $NBYTES bytes ($MB MB)"
+
+check_scan "$CORPUS" "$OUT/scan.json"
+FINDINGS=$(json_num "$OUT/scan.json" findings)
+SCANNED=$(json_num "$OUT/scan.json" files_scanned)
+NOT_IAC=$(json_num "$OUT/scan.json" files_not_iac)
+RESOURCES=$(json_num "$OUT/scan.json" resources)
+PARSE_ERRORS=$(grep -c '"check_id": *"parse-error"' "$OUT/scan.json" || true)
+SKIPPED=$(grep -c 'skipped' "$OUT/scan.json" || true)
+
+# Other work on the machine distorts the timings: record the load, warn when it is high.
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN {exit !(l + 0 > n * 0.25)}' 2>/dev/null; then
+    warn "load average is $LOAD_BEFORE on $(nproc) CPUs: other processes will distort the timings"
+fi
+
+scan_argv "$CORPUS"
+log "full scan ($(nproc) CPUs)"
+read -r T_MEAN T_SD T_MIN T_MAX < <(time_cmd "guardrail scan" "$OUT/full.csv" -- "${SCAN[@]}") || true
+need "full scan" "${T_MEAN:-}"
+log "single thread (RAYON_NUM_THREADS=1)"
+read -r S_MEAN S_SD S_MIN S_MAX < <(time_cmd "guardrail scan (1 thread)" "$OUT/single.csv" -- env RAYON_NUM_THREADS=1 "${SCAN[@]}") || true
+need "single-thread scan" "${S_MEAN:-}"
+log "peak RSS (/usr/bin/time -v)"
+RSS_KB=$(peak_rss_kb "${SCAN[@]}")
+RSS1_KB=$(peak_rss_kb env RAYON_NUM_THREADS=1 "${SCAN[@]}")
+FULL_CMD="${SCAN[*]}"
+mib() {
+    if [[ $1 == n/a ]]; then echo n/a; else awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; fi
+}
+
+# ---- checkov comparison --------------------------------------------------------------------
+
+CK_DONE=0
+if [[ $WITH_CHECKOV -eq 1 ]]; then
+    if [[ ! -x $VENV/bin/checkov ]]; then
+        log "installing checkov into $VENV"
+        command -v python3 >/dev/null || { echo "bench/run.sh: python3 is needed for --with-checkov" >&2; exit 1; }
+        [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check checkov
+    fi
+    CK_VERSION=$("$VENV/bin/checkov" --version 2>/dev/null | tail -1)
+    ensure_corpus "$SMALL" "$CHECKOV_FILES"
+    SFILES=$(corpus_files "$SMALL")
+    SBYTES=$(corpus_bytes "$SMALL")
+    check_scan "$SMALL" "$OUT/scan-small.json"
+    SFINDINGS=$(json_num "$OUT/scan-small.json" findings)
+    log "guardrail on $SMALL ($SFILES files)"
+    scan_argv "$SMALL"
+    read -r G_MEAN G_SD _ _ < <(time_cmd "guardrail scan (small corpus)" "$OUT/small.csv" -- "${SCAN[@]}") || true
+    need "guardrail on the small corpus" "${G_MEAN:-}"
+    log "checkov on $SMALL, once (slow)"
+    ck_rc=0
+    s=$(date +%s%N)
+    # shellcheck disable=SC2086 # CHECKOV_EXTRA_ARGS is a list of words
+    "$VENV/bin/checkov" -d "$SMALL" --framework terraform kubernetes cloudformation --quiet --compact -o json \
+        ${CHECKOV_EXTRA_ARGS:-} >"$OUT/checkov.json" 2>"$OUT/checkov.stderr" || ck_rc=$?
+    e=$(date +%s%N)
+    # checkov exits 1 when it reports failed checks
+    if [[ $ck_rc -gt 1 ]]; then
+        warn "checkov exited with $ck_rc; see $OUT/checkov.stderr"
+        tail -5 "$OUT/checkov.stderr" >&2
+    fi
+    CK_SECONDS=$(awk -v t=$((e - s)) 'BEGIN {printf "%.3f", t / 1e9}')
+    CK_RATIO=$(awk -v c="$CK_SECONDS" -v g="$G_MEAN" 'BEGIN {printf "%.0f", c / g}')
+    # failed checks and parsing errors, from checkov's JSON (one report per framework)
+    CK_SUMMARY=$("$VENV/bin/python" - "$OUT/checkov.json" <<'PY' || echo "summary unavailable"
+import json, sys
+data = json.load(open(sys.argv[1]))
+reports = data if isinstance(data, list) else [data]
+failed = sum(r.get("summary", {}).get("failed", 0) for r in reports)
+perr = sum(r.get("summary", {}).get("parsing_errors", 0) for r in reports)
+res = sum(r.get("summary", {}).get("resource_count", 0) for r in reports)
+print(f"{failed} failed checks, {res} resources, {perr} parsing errors")
+PY
+)
+    CK_DONE=1
+fi
+
+# ---- report --------------------------------------------------------------------------------
+
+CPU=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+CPU=${CPU:-$(uname -m)}
+NPROC=$(nproc)
+MEM=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || echo "?")
+TOOL=$([[ $HAVE_HYPERFINE -eq 1 ]] && echo "hyperfine $(hyperfine --version | awk '{print $2}'), --warmup 1 --runs $RUNS" || echo "timing loop (date +%s%N), 1 warmup + $RUNS runs")
+DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+
+row() { # NAME MEAN SD MIN MAX FILES BYTES
+    printf '| %s | %s s ± %s | %s … %s s | %s | %s |\n' "$1" "$(fmt "$2")" "$(fmt "$3")" "$(fmt "$4")" "$(fmt "$5")" \
+        "$(rate "$6" "$2")" "$(rate1 "$7" "$2")"
+}
+
+{
+    echo
+    echo "## $DATE — $VERSION ($COMMIT)"
+    echo
+    echo "- Machine: $CPU, nproc $NPROC, $MEM RAM, $(uname -sr); load average before the guardrail timings: $LOAD_BEFORE"
+    echo "- Corpus: \`$CORPUS\`, $NFILES files, $MB MB (seed $SEED, ${INSECURE_PERCENT}% insecure); guardrail scanned $SCANNED files ($NOT_IAC not IaC), $RESOURCES resources, $FINDINGS findings, $PARSE_ERRORS parse errors, $SKIPPED files skipped"
+    echo "- Timing: $TOOL; command \`$FULL_CMD\`"
+    echo
+    echo "| measurement | wall time (mean ± σ) | min … max | files/s | MB/s |"
+    echo "|---|---|---|---|---|"
+    row "full scan ($NPROC threads)" "$T_MEAN" "$T_SD" "$T_MIN" "$T_MAX" "$NFILES" "$NBYTES"
+    row "RAYON_NUM_THREADS=1" "$S_MEAN" "$S_SD" "$S_MIN" "$S_MAX" "$NFILES" "$NBYTES"
+    echo
+    echo "Peak RSS: $(mib "$RSS_KB") ($NPROC threads), $(mib "$RSS1_KB") (1 thread)."
+    if [[ $CK_DONE -eq 1 ]]; then
+        echo
+        echo "checkov comparison on \`$SMALL\` ($SFILES files, $(awk -v b="$SBYTES" 'BEGIN {printf "%.1f", b / 1e6}') MB), checkov $CK_VERSION:"
+        echo
+        echo "| tool | wall time | files/s |"
+        echo "|---|---|---|"
+        echo "| guardrail ($SFINDINGS findings) | $(fmt "$G_MEAN") s ± $(fmt "$G_SD") (mean of $RUNS) | $(rate "$SFILES" "$G_MEAN") |"
+        echo "| checkov ($CK_SUMMARY; exit $ck_rc) | $CK_SECONDS s (one run) | $(rate "$SFILES" "$CK_SECONDS") |"
+        echo
+        echo "checkov / guardrail wall time: **${CK_RATIO}×**."
+    fi
+} >"$OUT/section.md"
+
+cat "$OUT/section.md"
+echo
+printf 'guardrail: %s files/s, %s MB/s (%s threads, %s s); single thread %s s (%s files/s); peak RSS %s\n' \
+    "$(rate "$NFILES" "$T_MEAN")" "$(rate1 "$NBYTES" "$T_MEAN")" "$NPROC" "$(fmt "$T_MEAN")" \
+    "$(fmt "$S_MEAN")" "$(rate "$NFILES" "$S_MEAN")" "$(mib "$RSS_KB")"
+if [[ $CK_DONE -eq 1 ]]; then
+    printf 'checkov: %s s vs guardrail %s s on %s files: %s× slower\n' "$CK_SECONDS" "$(fmt "$G_MEAN")" "$SFILES" "$CK_RATIO"
+fi
+if [[ $RECORD -eq 1 ]]; then
+    if [[ ! -f bench/results.md ]]; then
+        # shellcheck disable=SC2016
+        printf '# Benchmark results\n\nAppended by `bench/run.sh` (see bench/README.md); newest last.\n' >bench/results.md
+    fi
+    cat "$OUT/section.md" >>bench/results.md
+    log "appended to bench/results.md"
+fi
