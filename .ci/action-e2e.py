@@ -404,6 +404,23 @@ def scenarios(runner, work, shallow, base, head, sarif_out):
         results, _ = sarif_results(r.outputs["sarif-file"])
         assert [f for _, f, _ in results] == ["infra/legacy.tf", "infra/main.tf"], results
 
+    def config_file_and_precedence():
+        # The config's threshold applies when fail-on is empty; the input (a flag) wins over it.
+        with open(os.path.join(work, "ci-guardrail.yaml"), "w") as f:
+            f.write("fail-on: medium\n")
+        try:
+            only_medium = ARGS + " --skip-check aws-s3-bucket-public-acl"
+            r = runner.run(work, "pull_request", pr_event(base, head),
+                           {"args": only_medium, "config": "ci-guardrail.yaml", "fail-on": ""})
+            assert located(r) == [PR_FINDINGS[1]], located(r)
+            assert r.failed and r.steps["Verdict"]["rc"] == 1, r.log
+            assert "**Failed:** 1 finding at or above `medium`." in r.summary, r.summary
+            r = runner.run(work, "pull_request", pr_event(base, head),
+                           {"args": only_medium, "config": "ci-guardrail.yaml", "fail-on": "high"})
+            assert not r.failed, r.log
+        finally:
+            os.remove(os.path.join(work, "ci-guardrail.yaml"))
+
     def bad_input():
         r = runner.run(work, "pull_request", pr_event(base, head), {"scope": "everything"})
         assert r.failed and r.steps["Verdict"]["rc"] == 2
@@ -412,7 +429,7 @@ def scenarios(runner, work, shallow, base, head, sarif_out):
     return [(f.__name__, f) for f in [
         pull_request, fail_on_none_and_failed_upload, fail_on_threshold_above_the_findings,
         fork_pull_request, upload_sarif_false, shallow_clone, push_range, push_new_branch,
-        manual_run_with_paths, paths_narrow_the_pull_request, bad_input,
+        manual_run_with_paths, paths_narrow_the_pull_request, config_file_and_precedence, bad_input,
     ]]
 
 
