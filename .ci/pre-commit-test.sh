@@ -13,8 +13,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 git init -q -b main
-printf 'resource "aws_s3_bucket" "site" {\n  acl = "private"\n}\n' > main.tf
-git add main.tf && git commit -q -m init
+config() { printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: %s\ndata:\n  level: %s\n' "$1" "$2" > config.yaml; }
+config prod info
+git add config.yaml && git commit -q -m init
 
 try() { "$venv/bin/pre-commit" try-repo "$here" guardrail "$@"; }
 fail() { echo "pre-commit test failed: $*" >&2; exit 1; }
@@ -25,18 +26,19 @@ git add main.tf
 if out=$(try 2>&1); then fail "insecure staged change passed"; fi
 grep -q 'error\[aws-s3-bucket-public-acl\]' <<<"$out" || fail "no diagnostic in: $out"
 grep -q 'main.tf:2:9' <<<"$out" || fail "wrong location in: $out"
+git rm -q --cached main.tf && rm main.tf
 
 # 2. A clean change passes.
-printf 'resource "aws_s3_bucket" "site" {\n  acl = "private"\n}\n' > main.tf
-git add main.tf
-try >/dev/null 2>&1 || fail "clean change failed"
+config prod debug
+git add config.yaml
+try >/dev/null 2>&1 || fail "clean change failed: $(try 2>&1)"
 
-# 3. A clean staged file with an insecure unstaged edit passes.
-printf 'resource "aws_s3_bucket" "site" {\n  acl = "private"\n  bucket = "site"\n}\n' > main.tf
-git add main.tf
-printf 'resource "aws_s3_bucket" "site" {\n  acl = "public-read-write"\n}\n' > main.tf
-try >/dev/null 2>&1 || fail "unstaged insecure edit changed the verdict"
-git checkout -q -- main.tf && git commit -q -m clean
+# 3. A clean staged file with an insecure unstaged edit passes (the index is judged).
+config prod warn
+git add config.yaml
+config default warn
+try >/dev/null 2>&1 || fail "unstaged insecure edit changed the verdict: $(try 2>&1)"
+git checkout -q -- config.yaml && git commit -q -m clean
 
 # 4. --all-files on a repository with a legacy finding fails.
 printf 'resource "aws_s3_bucket" "legacy" {\n  acl = "public-read"\n}\n' > legacy.tf

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, Parser, Subcommand};
+
+use crate::engine::VarArg;
 
 /// Infrastructure-as-code security scanner for Terraform, Kubernetes and CloudFormation.
 #[derive(Debug, Parser)]
@@ -160,6 +162,12 @@ pub struct ScanArgs {
     /// Terraform variable values from this file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// A Terraform variable value (repeatable); with --var-file, later ones win.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// The Terraform workspace: the value of `terraform.workspace`.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub workspace: String,
     /// Also list checks that could not be decided because a value is unknown (as notes).
     #[arg(long)]
     pub show_unknown: bool,
@@ -199,4 +207,31 @@ pub struct DiffArgs {
     pub scope: String,
     #[command(flatten)]
     pub common: ScanArgs,
+}
+
+impl ScanArgs {
+    /// `--var-file` and `--var` in command-line order, as Terraform applies them (later
+    /// wins). `matches` are the `scan` subcommand's; without them files come first.
+    pub fn var_args(&self, matches: Option<&ArgMatches>) -> Vec<VarArg> {
+        let (nf, nv) = (self.var_files.len(), self.vars.len());
+        let indices = |id: &str, fallback: std::ops::Range<usize>| -> Vec<usize> {
+            matches
+                .and_then(|m| m.indices_of(id))
+                .map(|i| i.collect())
+                .unwrap_or_else(|| fallback.collect())
+        };
+        let files = indices("var_files", 0..nf);
+        let values = indices("vars", nf..nf + nv);
+        let mut all: Vec<(usize, VarArg)> = files
+            .into_iter()
+            .zip(self.var_files.iter().cloned().map(VarArg::File))
+            .chain(
+                values
+                    .into_iter()
+                    .zip(self.vars.iter().cloned().map(VarArg::Value)),
+            )
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, v)| v).collect()
+    }
 }

@@ -10,15 +10,32 @@ use crate::checks::{eval, Catalog, Severity};
 use crate::findings::{fingerprint, Finding, FindingKind, Related, Suppressed};
 use crate::model::{Framework, LineIndex, Node, Resource, Span};
 use crate::parse::{self, hcl::HclBlock, Limits, ParseError};
-use crate::resources::{cloudformation, kubernetes, terraform, ResourceIndex};
+use crate::resources::terraform::{self, CliVar, ModuleDir, ModuleFile};
+use crate::resources::{cloudformation, kubernetes, ResourceIndex};
 use crate::scope::{self, Candidate, FileKind, Note};
+
+/// A Terraform variable input from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarArg {
+    /// `--var-file FILE` (`.tfvars` or `.tfvars.json`).
+    File(PathBuf),
+    /// `--var NAME=VALUE`, as written.
+    Value(String),
+}
 
 /// What to scan and how.
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     pub excludes: Vec<String>,
+    /// Variable files applied before `var_args`.
     pub var_files: Vec<PathBuf>,
+    /// `--var` / `--var-file` in command-line order (later wins).
+    pub var_args: Vec<VarArg>,
+    /// `TF_VAR_name` environment variables: (name, value).
+    pub env_vars: Vec<(String, String)>,
+    /// `terraform.workspace` (default: `default`).
+    pub workspace: Option<String>,
     /// Only these frameworks (empty: all).
     pub frameworks: Vec<Framework>,
     pub show_unknown: bool,
@@ -77,8 +94,8 @@ pub struct ScanResult {
     pub summary: Summary,
 }
 
-/// A Terraform module's files: (source index, blocks) and (tfvars name, values).
-type ModuleFiles = (Vec<(usize, Vec<HclBlock>)>, Vec<(String, Node)>);
+/// How many rounds of "load the modules that calls point to" a scan does at most.
+const MAX_MODULE_LOAD_ROUNDS: usize = 64;
 
 enum Content {
     Terraform(Vec<HclBlock>),
@@ -313,18 +330,40 @@ pub fn scan_files(
         cands.retain(|c| !matches!(c.kind, FileKind::Yaml | FileKind::Json));
     }
     let mut var_file_cands = Vec::new();
-    for vf in &opts.var_files {
-        let kind = if vf.to_string_lossy().ends_with(".json") {
-            FileKind::TfvarsJson
-        } else {
-            FileKind::Tfvars
-        };
-        var_file_cands.push(Candidate {
-            path: vf.clone(),
-            display: scope::display_path(vf, root, cwd),
-            kind,
-            bytes: None,
-        });
+    let mut var_values: Vec<(usize, String, String)> = Vec::new();
+    let var_args = opts
+        .var_files
+        .iter()
+        .cloned()
+        .map(VarArg::File)
+        .chain(opts.var_args.iter().cloned());
+    for (order, arg) in var_args.enumerate() {
+        match arg {
+            VarArg::File(vf) => {
+                let kind = if vf.to_string_lossy().ends_with(".json") {
+                    FileKind::TfvarsJson
+                } else {
+                    FileKind::Tfvars
+                };
+                var_file_cands.push((
+                    order,
+                    Candidate {
+                        display: scope::display_path(&vf, root, cwd),
+                        path: vf,
+                        kind,
+                        bytes: None,
+                    },
+                ));
+            }
+            VarArg::Value(v) => match v.split_once('=') {
+                Some((name, value)) if !name.trim().is_empty() => {
+                    var_values.push((order, name.trim().to_string(), value.to_string()))
+                }
+                _ => result
+                    .errors
+                    .push(format!("--var {v:?}: expected NAME=VALUE")),
+            },
+        }
     }
 
     // Parse every file in parallel (collect first: rayon never runs inside the walker).
@@ -333,19 +372,23 @@ pub fn scan_files(
         .into_par_iter()
         .map(|c| parse_file(c, limits))
         .collect();
-    let var_files: Vec<ParsedFile> = var_file_cands
+    let var_files: Vec<(usize, ParsedFile)> = var_file_cands
         .into_iter()
-        .map(|c| parse_file(c, limits))
+        .map(|(order, c)| (order, parse_file(c, limits)))
         .collect();
 
     let mut sources: Vec<Source> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut resources: Vec<Resource> = Vec::new();
-    // Terraform modules: directory → (tf files, tfvars).
-    let mut modules: BTreeMap<PathBuf, ModuleFiles> = BTreeMap::new();
+    // Terraform modules: absolute directory → its files.
+    let mut modules: BTreeMap<PathBuf, ModuleDir> = BTreeMap::new();
+    let module_dir = |p: &Path| -> PathBuf {
+        let parent = p.parent().unwrap_or(Path::new(""));
+        terraform::modules::normalize(&cwd.join(parent))
+    };
     let mut group = 0usize;
 
-    for vf in &var_files {
+    for (_, vf) in &var_files {
         if let Some(e) = &vf.io_error {
             result
                 .errors
@@ -379,13 +422,11 @@ pub fn scan_files(
         let mut counted = true;
         match pf.content {
             Content::Terraform(blocks) => {
-                let dir = pf
-                    .cand
-                    .path
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default();
-                modules.entry(dir).or_default().0.push((file, blocks));
+                let d = module_dir(&pf.cand.path);
+                let m = modules.entry(d.clone()).or_default();
+                m.dir = d;
+                m.scanned = true;
+                m.files.push(ModuleFile { file, blocks });
             }
             Content::Tfvars(attrs) => {
                 let name = pf
@@ -394,13 +435,10 @@ pub fn scan_files(
                     .file_name()
                     .map(|n| n.to_string_lossy().to_string())
                     .unwrap_or_default();
-                let dir = pf
-                    .cand
-                    .path
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default();
-                modules.entry(dir).or_default().1.push((name, attrs));
+                let d = module_dir(&pf.cand.path);
+                let m = modules.entry(d.clone()).or_default();
+                m.dir = d;
+                m.tfvars.push((name, attrs, Some(file)));
             }
             Content::Kubernetes(docs) => {
                 group += 1;
@@ -438,38 +476,63 @@ pub fn scan_files(
         });
     }
 
-    // Terraform: one module per directory; tfvars in Terraform's order, then --var-file.
-    for (_dir, (files, mut tfvars)) in modules {
-        group += 1;
-        tfvars.sort_by_key(|(name, _)| {
-            (
-                name != "terraform.tfvars" && name != "terraform.tfvars.json",
-                name.clone(),
-            )
-        });
-        let auto: Vec<&Node> = tfvars
-            .iter()
-            .filter(|(n, _)| {
-                n.starts_with("terraform.tfvars")
-                    || n.ends_with(".auto.tfvars")
-                    || n.ends_with(".auto.tfvars.json")
-            })
-            .map(|(_, v)| v)
-            .chain(var_files.iter().filter_map(|v| match &v.content {
-                Content::Tfvars(n) => Some(n),
-                _ => None,
-            }))
-            .collect();
-        let mfiles: Vec<terraform::ModuleFile> = files
-            .iter()
-            .map(|(f, b)| terraform::ModuleFile {
-                file: *f,
-                blocks: b,
-            })
-            .collect();
-        let ctx = terraform::ModuleContext::build(&mfiles, &auto);
-        resources.extend(terraform::module_resources(&mfiles, &ctx, group));
+    // Terraform: load the modules that calls point to, then evaluate from the roots.
+    for m in modules.values_mut() {
+        if m.scanned {
+            m.manifest = terraform::modules::read_manifest(&m.dir);
+        }
     }
+
+    let mut cli_vars: Vec<(usize, CliVar)> = var_files
+        .into_iter()
+        .filter_map(|(order, vf)| match vf.content {
+            Content::Tfvars(n) => Some((order, CliVar::File(n))),
+            _ => None,
+        })
+        .chain(
+            var_values
+                .into_iter()
+                .map(|(order, name, value)| (order, CliVar::Value(name, value))),
+        )
+        .collect();
+    cli_vars.sort_by_key(|(order, _)| *order);
+    let cli_vars: Vec<CliVar> = cli_vars.into_iter().map(|(_, v)| v).collect();
+    // `file()` reads only inside the scanned paths and the report root.
+    let mut allowed: Vec<PathBuf> = vec![root.to_path_buf()];
+    for p in &opts.paths {
+        let abs = cwd.join(p);
+        allowed.push(if abs.is_dir() {
+            abs
+        } else {
+            abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+        });
+    }
+    let reader = terraform::FileReader::new(&allowed, limits.max_file_size);
+    load_called_modules(
+        &mut modules,
+        &mut sources,
+        &mut result,
+        &reader,
+        limits,
+        root,
+        cwd,
+    );
+    let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
+    let inputs = terraform::EvalInputs {
+        texts: &texts,
+        workspace: opts.workspace.as_deref().unwrap_or("default"),
+        cli_vars: &cli_vars,
+        env_vars: &opts.env_vars,
+        files: &reader,
+    };
+    let (evaluated, _) = terraform::evaluate(&modules, &inputs, group);
+    for (file, message) in evaluated.notes {
+        result.notes.push(Note {
+            path: sources[file].path.clone(),
+            message,
+        });
+    }
+    resources.extend(evaluated.resources);
 
     result.summary.resources = resources.len();
     let index = ResourceIndex::new(resources);
@@ -484,6 +547,16 @@ pub fn scan_files(
                     let path = &sources[r.file].path;
                     let mut out = Vec::new();
                     if let Some((span, why)) = rr.unknown {
+                        // Like findings: a downloaded module's line is shown at its call site.
+                        let (file, span) = if is_downloaded(&sources[r.file].path) {
+                            r.context
+                                .iter()
+                                .find(|c| !is_downloaded(&sources[c.0].path))
+                                .map(|c| (c.0, c.1))
+                                .unwrap_or((r.file, span))
+                        } else {
+                            (r.file, span)
+                        };
                         out.push(Finding {
                             check_id: check.id.clone(),
                             severity: Severity::Info,
@@ -491,7 +564,7 @@ pub fn scan_files(
                                 "{}: not decided, a value is unknown ({why})",
                                 check.id
                             ),
-                            file: r.file,
+                            file,
                             span,
                             label: format!("unknown: {why}"),
                             secondary: vec![],
@@ -504,30 +577,83 @@ pub fn scan_files(
                         });
                     }
                     for m in rr.marks {
+                        let file = m.file.unwrap_or(r.file);
                         let mut secondary = Vec::new();
-                        if m.span != r.anchor && r.framework != Framework::Kubernetes {
+                        if (m.span != r.anchor || file != r.file)
+                            && r.framework != Framework::Kubernetes
+                        {
                             secondary.push(Related {
                                 file: r.file,
                                 span: r.anchor,
                                 label: "in this resource".to_string(),
                             });
                         }
+                        secondary.extend(m.via.iter().map(|(file, span)| Related {
+                            file: *file,
+                            span: *span,
+                            label: "value comes from here".to_string(),
+                        }));
                         secondary.extend(r.context.iter().map(|(file, span, label)| Related {
                             file: *file,
                             span: *span,
                             label: label.clone(),
                         }));
+                        let mut primary = Related {
+                            file,
+                            span: m.span,
+                            label: m.label,
+                        };
+                        // Nobody edits a module downloaded by `terraform init`: point at the
+                        // call site in the repository (the argument that carried the value,
+                        // else the module block), and show the module's line as context.
+                        if is_downloaded(&sources[file].path) {
+                            if let Some(i) = secondary
+                                .iter()
+                                .position(|rel| !is_downloaded(&sources[rel.file].path))
+                            {
+                                let site = secondary.remove(i);
+                                let inner = std::mem::replace(
+                                    &mut primary,
+                                    Related {
+                                        file: site.file,
+                                        span: site.span,
+                                        label: String::new(),
+                                    },
+                                );
+                                primary.label = inner.label.clone();
+                                secondary.insert(
+                                    0,
+                                    Related {
+                                        label: "in the downloaded module".to_string(),
+                                        ..inner
+                                    },
+                                );
+                            }
+                        }
+                        // Two calls of one module (from two roots) may share an address: the
+                        // outermost call site tells them apart.
+                        let caller = r
+                            .context
+                            .last()
+                            .map(|c| sources[c.0].path.as_str())
+                            .unwrap_or("");
                         out.push(Finding {
                             check_id: check.id.clone(),
                             severity: check.severity,
                             message: check.message().to_string(),
-                            file: r.file,
-                            span: m.span,
-                            label: m.label,
+                            file: primary.file,
+                            span: primary.span,
+                            label: primary.label,
                             secondary,
                             resource: r.address.clone(),
-                            resource_span: Some(r.span),
-                            fingerprint: fingerprint(&[path, &r.address, &check.id, &m.key]),
+                            // For diff scoping, which compares it with the changed lines
+                            // of the finding's own file.
+                            resource_span: (primary.file == r.file).then_some(r.span),
+                            fingerprint: if caller.is_empty() {
+                                fingerprint(&[path, &r.address, &check.id, &m.key])
+                            } else {
+                                fingerprint(&[path, &r.address, &check.id, &m.key, caller])
+                            },
                             kind: FindingKind::Check,
                             enforced: false,
                             notes: vec![],
@@ -540,12 +666,22 @@ pub fn scan_files(
         .collect();
     findings.extend(evaluated.into_iter().flatten());
     findings.sort_by(|a, b| {
-        (&sources[a.file].path, a.span.start, &a.check_id, a.span.end).cmp(&(
-            &sources[b.file].path,
-            b.span.start,
-            &b.check_id,
-            b.span.end,
-        ))
+        (
+            &sources[a.file].path,
+            a.span.start,
+            &a.check_id,
+            a.span.end,
+            &a.resource,
+            &a.fingerprint,
+        )
+            .cmp(&(
+                &sources[b.file].path,
+                b.span.start,
+                &b.check_id,
+                b.span.end,
+                &b.resource,
+                &b.fingerprint,
+            ))
     });
     // Several rules of one check failing at one place are one finding, with every reason.
     let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
@@ -555,6 +691,8 @@ pub fn scan_files(
                 && last.span == f.span
                 && last.check_id == f.check_id
                 && last.kind == f.kind
+                && last.resource == f.resource
+                && last.secondary == f.secondary
             {
                 if !last.label.contains(&f.label) {
                     last.label = format!("{}; {}", last.label, f.label);
@@ -581,5 +719,112 @@ impl ScanResult {
         self.sources
             .push(Source::auxiliary(path.to_string(), text()));
         self.sources.len() - 1
+    }
+}
+
+/// True for a file inside a `.terraform/` directory (a module `terraform init` downloaded).
+fn is_downloaded(path: &str) -> bool {
+    path.starts_with(".terraform/") || path.contains("/.terraform/")
+}
+
+/// Reads and parses (in parallel) the module directories that module calls point to and
+/// that the scan did not include: a module outside the scanned paths (but inside the report
+/// root), or one that `terraform init` downloaded under `.terraform/modules/`. Repeats until
+/// every call is resolved (bounded).
+fn load_called_modules(
+    modules: &mut BTreeMap<PathBuf, ModuleDir>,
+    sources: &mut Vec<Source>,
+    result: &mut ScanResult,
+    reader: &terraform::FileReader,
+    limits: &Limits,
+    root: &Path,
+    cwd: &Path,
+) {
+    for _ in 0..MAX_MODULE_LOAD_ROUNDS {
+        let wanted = terraform::modules::wanted_dirs(modules);
+        if wanted.is_empty() {
+            return;
+        }
+        let mut cands = Vec::new();
+        for d in wanted {
+            // Only inside the scanned tree, like `file()`: a `source = "../../.."` must not
+            // make the scan read Terraform files anywhere on the machine.
+            if !reader.allows(&d) {
+                modules.insert(
+                    d.clone(),
+                    ModuleDir {
+                        dir: d,
+                        outside: true,
+                        ..Default::default()
+                    },
+                );
+                continue;
+            }
+            if let Ok(entries) = std::fs::read_dir(&d) {
+                let mut paths: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect();
+                paths.sort();
+                for p in paths {
+                    let name = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    if let Some(kind @ (FileKind::Terraform | FileKind::TerraformJson)) =
+                        scope::classify(&name)
+                    {
+                        cands.push(Candidate {
+                            display: scope::display_path(&p, root, cwd),
+                            path: p,
+                            kind,
+                            bytes: None,
+                        });
+                    }
+                }
+            }
+            modules.insert(
+                d.clone(),
+                ModuleDir {
+                    dir: d,
+                    ..Default::default()
+                },
+            );
+        }
+        let parsed: Vec<ParsedFile> = cands
+            .into_par_iter()
+            .map(|c| parse_file(c, limits))
+            .collect();
+        for pf in parsed {
+            let dir = terraform::modules::normalize(pf.cand.path.parent().unwrap_or(Path::new("")));
+            let problem = match (&pf.io_error, &pf.content) {
+                (Some(e), _) => Some(e.clone()),
+                (None, Content::Failed(e)) => Some(e.message.clone()),
+                _ => None,
+            };
+            if let Some(p) = problem {
+                result.notes.push(Note {
+                    path: pf.cand.display.clone(),
+                    message: format!("module file not evaluated: {p}"),
+                });
+                continue;
+            }
+            let Content::Terraform(blocks) = pf.content else {
+                continue;
+            };
+            let file = sources.len();
+            result.summary.files_scanned += 1;
+            result.summary.bytes += pf.text.len() as u64;
+            if let Some(m) = modules.get_mut(&dir) {
+                m.files.push(ModuleFile { file, blocks });
+            }
+            sources.push(Source {
+                lines: LineIndex::new(&pf.text),
+                path: pf.cand.display,
+                text: pf.text,
+                framework: Some(Framework::Terraform),
+            });
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use clap::Parser;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 use guardrail::baseline::{self, Baseline};
 use guardrail::checks::{Catalog, Severity};
@@ -16,7 +16,7 @@ use guardrail::cli::{
 };
 use guardrail::date::Date;
 use guardrail::diff::{DiffOptions, DiffScope};
-use guardrail::engine::{scan, ScanOptions, ScanResult};
+use guardrail::engine::{scan, ScanOptions, ScanResult, VarArg};
 use guardrail::federation::{Federation, FederationOptions};
 use guardrail::filter::{self, FilterOptions};
 use guardrail::model::Framework;
@@ -29,14 +29,21 @@ use guardrail::{explain, testing};
 const STACK_SIZE: usize = 64 * 1024 * 1024;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Matches are kept so that `--var` and `--var-file` can be applied in command-line order.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(STACK_SIZE)
         .build_global();
     let color_allowed = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let result = match cli.command {
-        Command::Scan(args) => run_scan(*args, None, color_allowed),
-        Command::Diff(args) => run_diff(*args, color_allowed),
+        Command::Scan(args) => run_scan(
+            *args,
+            None,
+            matches.subcommand_matches("scan"),
+            color_allowed,
+        ),
+        Command::Diff(args) => run_diff(*args, matches.subcommand_matches("diff"), color_allowed),
         Command::Checks {
             command: ChecksCommand::List { format, packs },
         } => list_checks(&format, &packs),
@@ -132,7 +139,10 @@ fn load_baseline(
 struct Pipeline<'a> {
     paths: &'a [PathBuf],
     excludes: &'a [String],
-    var_files: &'a [PathBuf],
+    /// `--var-file` / `--var` in command-line order.
+    var_args: Vec<VarArg>,
+    /// `terraform.workspace`.
+    workspace: String,
     frameworks: Vec<Framework>,
     show_unknown: bool,
     /// `guardrail diff`: which change, and which findings of it to report.
@@ -153,7 +163,11 @@ impl Pipeline<'_> {
         let opts = ScanOptions {
             paths: self.paths.to_vec(),
             excludes,
-            var_files: self.var_files.to_vec(),
+            var_args: self.var_args.clone(),
+            env_vars: std::env::vars()
+                .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
+                .collect(),
+            workspace: Some(self.workspace.clone()),
             frameworks: self.frameworks.clone(),
             show_unknown: self.show_unknown,
             ..Default::default()
@@ -195,6 +209,7 @@ impl Pipeline<'_> {
 fn run_scan(
     args: ScanArgs,
     diff: Option<(DiffSpec, DiffScope)>,
+    matches: Option<&ArgMatches>,
     color_allowed: bool,
 ) -> Result<u8> {
     let start = Instant::now();
@@ -243,7 +258,8 @@ fn run_scan(
     let result = Pipeline {
         paths: &args.paths,
         excludes: &args.excludes,
-        var_files: &args.var_files,
+        var_args: args.var_args(matches),
+        workspace: args.workspace.clone(),
         frameworks,
         show_unknown: args.show_unknown,
         diff,
@@ -606,7 +622,8 @@ fn run_baseline(args: BaselineArgs) -> Result<u8> {
     let pipeline = Pipeline {
         paths: &args.paths,
         excludes: &args.excludes,
-        var_files: &args.var_files,
+        var_args: args.var_files.iter().cloned().map(VarArg::File).collect(),
+        workspace: "default".to_string(),
         frameworks: vec![],
         show_unknown: false,
         diff: None,
@@ -679,7 +696,7 @@ fn parse_reports(reports: &[String]) -> Result<Vec<(Format, PathBuf)>> {
         .collect()
 }
 
-fn run_diff(args: DiffArgs, color_allowed: bool) -> Result<u8> {
+fn run_diff(args: DiffArgs, matches: Option<&ArgMatches>, color_allowed: bool) -> Result<u8> {
     let scope = DiffScope::parse(&args.scope)
         .ok_or_else(|| anyhow!("unknown --scope `{}` (lines, files, all)", args.scope))?;
     let spec = match (args.staged, args.base) {
@@ -690,7 +707,7 @@ fn run_diff(args: DiffArgs, color_allowed: bool) -> Result<u8> {
         },
         (false, None) => bail!("`guardrail diff` needs --staged or --base REF"),
     };
-    run_scan(args.common, Some((spec, scope)), color_allowed)
+    run_scan(args.common, Some((spec, scope)), matches, color_allowed)
 }
 
 /// Where Markdown locations link to when running on GitHub Actions: the commit being checked,

@@ -1,6 +1,7 @@
 //! The fixture runner behind `guardrail test`: each `fixtures/<check-id>/` directory is
 //! scanned with only that check, and findings are compared with the `# expect:` comments
-//! (or `.expect` sidecar files for JSON). Pass files must produce nothing.
+//! and `.expect` sidecar files (JSON has no comments; a heredoc cannot hold one). Pass files
+//! must produce nothing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -231,14 +232,15 @@ pub fn run_check_dir(
             }
             continue;
         };
-        let mut exp = if name.ends_with(".json") {
-            let sidecar = f.with_file_name(format!("{name}.expect"));
-            std::fs::read_to_string(&sidecar)
-                .map(|t| parse_sidecar(&display, &t))
-                .unwrap_or_default()
-        } else {
-            parse_expect_comments(&display, &src.text)
-        };
+        // JSON has no comments; other formats may use a sidecar too, for lines where a
+        // comment would change the value (inside a heredoc).
+        let sidecar = f.with_file_name(format!("{name}.expect"));
+        let mut exp = std::fs::read_to_string(&sidecar)
+            .map(|t| parse_sidecar(&display, &t))
+            .unwrap_or_default();
+        if !name.ends_with(".json") {
+            exp.extend(parse_expect_comments(&display, &src.text));
+        }
         if is_pass && !exp.is_empty() {
             rep.problems.push(Problem::plain(format!(
                 "{display}: a pass file must not carry expectations"
@@ -325,7 +327,7 @@ pub fn run_check_dir(
 }
 
 /// Finds fixture directories: `dir` itself when it is named after a check, else its
-/// sub-directories that are.
+/// sub-directories (except those whose name starts with `_`).
 pub fn fixture_dirs(dir: &Path, catalog: &Catalog) -> Vec<(PathBuf, String)> {
     let name = dir
         .file_name()
@@ -347,6 +349,10 @@ pub fn fixture_dirs(dir: &Path, catalog: &Catalog) -> Vec<(PathBuf, String)> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
+            // `_name/` holds shared test trees, not a check's fixtures.
+            if n.starts_with('_') {
+                continue;
+            }
             out.push((p, n));
         }
     }

@@ -1,6 +1,6 @@
 //! Parsers keep exact byte spans and never panic on bad input.
 
-use guardrail::model::{LineIndex, Node, Value};
+use guardrail::model::{Expr, LineIndex, Node, Value};
 use guardrail::parse::{hcl, json, yaml, Limits};
 
 fn text_of<'a>(src: &'a str, n: &Node) -> &'a str {
@@ -30,16 +30,32 @@ fn hcl_references_stay_symbolic() {
     let src = "resource \"aws_s3_bucket_acl\" \"a\" {\n  bucket = aws_s3_bucket.b.id\n  acl = var.acl\n  x = \"${local.p}-x\"\n  y = lower(data.aws_caller_identity.me.id)\n}\n";
     let (blocks, _) = hcl::parse(src, &Limits::default()).unwrap();
     let body = &blocks[0].body;
-    match &body.get("bucket").unwrap().value {
-        Value::Unknown(u) => assert_eq!(u.refs, vec!["aws_s3_bucket.b".to_string()]),
-        v => panic!("{v:?}"),
-    }
+    let refs = |key: &str| {
+        let mut r = Vec::new();
+        body.get(key).unwrap().collect_refs(&mut r);
+        r
+    };
+    let bucket = body.get("bucket").unwrap();
+    assert!(
+        matches!(&bucket.value, Value::Expr(Expr::Traversal { steps, .. }) if steps.len() == 2),
+        "{bucket:?}"
+    );
+    assert_eq!(text_of(src, bucket), "aws_s3_bucket.b.id");
+    assert_eq!(refs("bucket"), vec!["aws_s3_bucket.b".to_string()]);
     assert!(matches!(body.get("acl").unwrap().value, Value::Expr(_)));
-    assert!(matches!(body.get("x").unwrap().value, Value::Expr(_)));
+    assert!(refs("acl").is_empty(), "variables are not resources");
+    assert!(matches!(
+        body.get("x").unwrap().value,
+        Value::Expr(Expr::Template(_))
+    ));
     match &body.get("y").unwrap().value {
-        Value::Unknown(u) => assert_eq!(u.refs, vec!["data.aws_caller_identity.me".to_string()]),
+        Value::Expr(Expr::Call(c)) => {
+            assert_eq!(c.name, "lower");
+            assert_eq!(text_of(src, &c.args[0]), "data.aws_caller_identity.me.id");
+        }
         v => panic!("{v:?}"),
     }
+    assert_eq!(refs("y"), vec!["data.aws_caller_identity.me".to_string()]);
 }
 
 #[test]

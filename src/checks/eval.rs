@@ -7,12 +7,17 @@ use crate::model::{format_number, Node, Resource, Span, Value};
 use crate::resources::ResourceIndex;
 
 /// A span that explains an outcome, with a label that states the fact.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Mark {
     pub span: Span,
     pub label: String,
     /// Which element (for the fingerprint): `ingress[1]`, `containers[web]`.
     pub key: String,
+    /// The file the span is in, when it is not the resource's (a policy statement written
+    /// in another file of the module).
+    pub file: Option<usize>,
+    /// Where the value was passed in from (module call arguments, tfvars): (file, span).
+    pub via: Vec<(usize, Span)>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +64,7 @@ impl<'a> Ctx<'a> {
             span: self.anchor,
             label: format!("`{what}` is not set"),
             key: self.key.clone(),
+            ..Mark::default()
         }
     }
 }
@@ -172,6 +178,9 @@ fn resolve<'n>(path: &Path, base: &'n Node, ctx: &'n Ctx) -> Resolved<'n> {
                 _ => vec![n],
             };
             for e in expanded {
+                // An encoded document (a policy given as a JSON string) is walked as its
+                // structure.
+                let e = e.structured().unwrap_or(e);
                 match &e.value {
                     Value::Map(entries) => match seg {
                         Segment::Key(k) => next.extend(
@@ -203,6 +212,9 @@ fn resolve<'n>(path: &Path, base: &'n Node, ctx: &'n Ctx) -> Resolved<'n> {
 }
 
 fn display(n: &Node) -> String {
+    if n.is_sensitive() {
+        return "(sensitive value)".into();
+    }
     match &n.value {
         Value::String(s) => format!("{s:?}"),
         Value::Number(x) => format_number(*x),
@@ -313,6 +325,12 @@ fn item_mark(path: &Path, item: &Node, from_list: bool, idx: usize, ctx: &Ctx) -
         span: item.span,
         label,
         key,
+        file: item.meta.as_ref().and_then(|m| m.file),
+        via: item
+            .meta
+            .as_ref()
+            .map(|m| m.via.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -389,6 +407,8 @@ fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) ->
                 span: first.span,
                 label: format!("`{}` is {}", path.text, list_display(first)),
                 key: path.text.clone(),
+                file: first.meta.as_ref().and_then(|m| m.file),
+                ..Mark::default()
             },
             _ => misses
                 .into_iter()
@@ -438,6 +458,8 @@ fn eval_ports(from: &Path, to: &Path, port: u32, base: &Node, ctx: &Ctx) -> Outc
         span: fnode.span,
         label,
         key: ctx.key.clone(),
+        file: fnode.meta.as_ref().and_then(|m| m.file),
+        ..Mark::default()
     };
     if inc {
         Outcome::True(vec![m])
@@ -502,6 +524,7 @@ fn eval_referenced_by(
                         span: me.anchor,
                         label: format!("referenced by {}", cand.address),
                         key: ctx.key.clone(),
+                        ..Mark::default()
                     }])
                 }
                 (_, Outcome::False(_)) => {}
@@ -527,6 +550,7 @@ fn eval_referenced_by(
         span: ctx.anchor,
         label,
         key: ctx.key.clone(),
+        ..Mark::default()
     }])
 }
 
@@ -572,6 +596,7 @@ fn eval_references(
                     span,
                     label: format!("refers to {}", target.address),
                     key: ctx.key.clone(),
+                    ..Mark::default()
                 }])
             }
             Outcome::Unknown(u) => unknown = Some(u),
@@ -594,6 +619,7 @@ fn eval_references(
         span,
         label,
         key: ctx.key.clone(),
+        ..Mark::default()
     }])
 }
 

@@ -1,7 +1,9 @@
 //! The one spanned document model every format is parsed into and every check reads.
 
+pub mod expr;
 pub mod lines;
 
+pub use expr::Expr;
 pub use lines::LineIndex;
 
 /// A byte range in a source file.
@@ -43,16 +45,6 @@ pub struct Unknown {
     pub refs: Vec<String>,
 }
 
-/// Terraform expression parts that depend on the module context (variables, locals); they are
-/// resolved by `resources::terraform` once every file of the module is parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Expr {
-    /// `var.x`, `local.y.z`: a root and a path of attribute names / indices.
-    Ref { root: String, path: Vec<String> },
-    /// A string template: literal text and interpolated nodes, concatenated when all are known.
-    Template(Vec<Node>),
-}
-
 /// The value of a node.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -73,11 +65,48 @@ pub enum Value {
 pub struct Node {
     pub value: Value,
     pub span: Span,
+    /// What evaluation learnt about the value; `None` for almost every node.
+    pub meta: Option<Box<Meta>>,
+}
+
+/// Facts about an evaluated value that are not part of the value itself.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Meta {
+    /// Declared `sensitive` (or derived from such a value): never printed.
+    pub sensitive: bool,
+    /// The span is in this source file rather than the resource's own file (a policy
+    /// statement written in a `data` block or a `locals` block of another file).
+    pub file: Option<usize>,
+    /// Module call arguments the value was passed through, innermost first: (file, span).
+    pub via: Vec<(usize, Span)>,
+    /// The structure a string was encoded from or decodes to (a policy document given as
+    /// `jsonencode({…})`, a heredoc or JSON string, or `aws_iam_policy_document`): paths
+    /// in checks walk into it.
+    pub structured: Option<Node>,
 }
 
 impl Node {
     pub fn new(value: Value, span: Span) -> Node {
-        Node { value, span }
+        Node {
+            value,
+            span,
+            meta: None,
+        }
+    }
+
+    /// The metadata, created on first use.
+    pub fn meta_mut(&mut self) -> &mut Meta {
+        self.meta.get_or_insert_with(Default::default)
+    }
+
+    /// True when the value (or something it was computed from) is sensitive.
+    pub fn is_sensitive(&self) -> bool {
+        self.meta.as_ref().is_some_and(|m| m.sensitive)
+    }
+
+    /// The decoded structure of an encoded document, if known.
+    pub fn structured(&self) -> Option<&Node> {
+        self.meta.as_ref().and_then(|m| m.structured.as_ref())
     }
 
     pub fn unknown(text: impl Into<String>, refs: Vec<String>, span: Span) -> Node {
@@ -153,7 +182,7 @@ impl Node {
             Value::Unknown(u) => out.extend(u.refs.iter().cloned()),
             Value::List(l) => l.iter().for_each(|n| n.collect_refs(out)),
             Value::Map(m) => m.iter().for_each(|(_, n)| n.collect_refs(out)),
-            Value::Expr(Expr::Template(parts)) => parts.iter().for_each(|n| n.collect_refs(out)),
+            Value::Expr(e) => e.collect_refs(out),
             _ => {}
         }
     }

@@ -1,13 +1,15 @@
-//! HCL (Terraform) with spans, via hcl-edit. Expressions that need the module context
-//! (`var.*`, `local.*`, templates) become [`Expr`] nodes; everything else that is not a literal
-//! becomes [`Value::Unknown`] carrying the resource addresses it refers to.
+//! HCL (Terraform) with spans, via hcl-edit. Literals become values; every other expression
+//! becomes the plain-data [`Expr`] IR (`crate::model::expr`), evaluated later with the module
+//! context by `resources::terraform`.
 
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Block, Body, Structure};
-use hcl_edit::template::{Element, Template};
-use hcl_edit::visit::{self, Visit};
+use hcl_edit::template::{Directive, Element, Template};
 
 use super::{check_nesting, Limits, ParseError};
+use crate::model::expr::{
+    BinaryOp, DynamicBlock, ForDirective, ForExpr, FuncCall, IfDirective, Step, UnaryOp,
+};
 use crate::model::{Expr, Key, Node, Span, Value};
 
 /// A top-level block of a Terraform file.
@@ -76,8 +78,9 @@ fn convert_block(b: &Block, _text: &str) -> HclBlock {
 }
 
 /// A block body: attributes are entries; nested blocks are entries whose value is the list of
-/// every block with that name (blocks may repeat). A `dynamic "x"` block makes `x` unknown:
-/// it generates blocks guardrail does not expand here, so `x` must not read as absent.
+/// every block with that name (blocks may repeat). A `dynamic "x"` block is an
+/// [`Expr::Dynamic`] element of the `x` list: evaluation expands it (or makes it unknown),
+/// so `x` never reads as absent.
 pub fn convert_body(body: &Body, span: Span) -> Node {
     let mut entries: Vec<(Key, Node)> = Vec::new();
     for s in body.iter() {
@@ -93,12 +96,11 @@ pub fn convert_body(body: &Body, span: Span) -> Node {
                 let bspan = span_of(b);
                 let (name, kspan, node) = if b.ident.as_str() == "dynamic" && !b.labels.is_empty() {
                     let label = &b.labels[0];
-                    let n = Node::unknown(
-                        format!("dynamic \"{}\" block", label.as_str()),
-                        refs_in_body(&b.body),
-                        bspan,
-                    );
-                    (label.as_str().to_string(), span_of(label), n)
+                    (
+                        label.as_str().to_string(),
+                        span_of(label),
+                        convert_dynamic(b, bspan),
+                    )
                 } else {
                     let mut n = convert_body(&b.body, bspan);
                     if !b.labels.is_empty() {
@@ -143,7 +145,53 @@ pub fn convert_body(body: &Body, span: Span) -> Node {
     Node::new(Value::Map(entries), span)
 }
 
-/// Converts an expression; literals become values, references stay symbolic.
+/// `dynamic "x" { for_each = …, iterator = it, content { … } }`. Without `for_each` or
+/// `content` it generates nothing guardrail can describe: unknown.
+fn convert_dynamic(b: &Block, bspan: Span) -> Node {
+    let name = b.labels[0].as_str().to_string();
+    let mut for_each = None;
+    let mut iterator = name.clone();
+    let mut content = None;
+    for s in b.body.iter() {
+        match s {
+            Structure::Attribute(a) => match a.key.as_str() {
+                "for_each" => for_each = Some(convert_expr(&a.value)),
+                "iterator" => {
+                    if let Expression::Variable(v) = &a.value {
+                        iterator = v.as_str().to_string();
+                    }
+                }
+                _ => {}
+            },
+            Structure::Block(c) if c.ident.as_str() == "content" => {
+                content = Some(convert_body(&c.body, span_of(c)));
+            }
+            Structure::Block(_) => {}
+        }
+    }
+    match (for_each, content) {
+        (Some(for_each), Some(content)) => Node::new(
+            Value::Expr(Expr::Dynamic(Box::new(DynamicBlock {
+                name,
+                iterator,
+                for_each,
+                content,
+            }))),
+            bspan,
+        ),
+        _ => Node::unknown(format!("dynamic \"{name}\" block"), vec![], bspan),
+    }
+}
+
+fn boxed(e: &Expression) -> Box<Node> {
+    Box::new(convert_expr(e))
+}
+
+fn expr(e: Expr, span: Span) -> Node {
+    Node::new(Value::Expr(e), span)
+}
+
+/// Converts an expression: literals become values, everything else the [`Expr`] IR.
 pub fn convert_expr(e: &Expression) -> Node {
     let span = span_of(e);
     match e {
@@ -157,182 +205,261 @@ pub fn convert_expr(e: &Expression) -> Node {
         Expression::Array(a) => Node::new(Value::List(a.iter().map(convert_expr).collect()), span),
         Expression::Object(o) => {
             let mut entries = Vec::new();
+            let mut computed = false;
             for (k, v) in o.iter() {
-                let (name, kspan) = match k {
-                    ObjectKey::Ident(i) => (i.as_str().to_string(), span_of(i)),
-                    ObjectKey::Expression(Expression::String(s)) => {
-                        (s.value().to_string(), span_of(s))
+                let key = match k {
+                    ObjectKey::Ident(i) => {
+                        Node::new(Value::String(i.as_str().to_string()), span_of(i))
+                    }
+                    ObjectKey::Expression(Expression::Variable(v)) => {
+                        // `{ (x) = 1 }` needs parentheses to be a reference; a bare word is a
+                        // literal key.
+                        Node::new(Value::String(v.as_str().to_string()), span_of(v))
                     }
                     ObjectKey::Expression(other) => {
-                        // A computed key: the whole object is not statically known.
-                        return Node::unknown(
-                            "object with a computed key",
-                            refs_in_expr(other),
-                            span,
-                        );
+                        let n = convert_expr(other);
+                        computed |= !matches!(n.value, Value::String(_));
+                        n
                     }
                 };
-                entries.push((Key { name, span: kspan }, convert_expr(v.expr())));
+                entries.push((key, convert_expr(v.expr())));
             }
+            if computed {
+                return expr(Expr::Object(entries), span);
+            }
+            let entries = entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let name = k.as_str().unwrap_or_default().to_string();
+                    (Key { name, span: k.span }, v)
+                })
+                .collect();
             Node::new(Value::Map(entries), span)
         }
-        Expression::StringTemplate(t) => convert_template(t, span, e),
+        Expression::StringTemplate(t) => convert_template(t, span),
         Expression::HeredocTemplate(h) => {
             let mut h = (**h).clone();
             h.dedent();
-            convert_template(&h.template, span, e)
+            convert_template(&h.template, span)
         }
         Expression::Parenthesis(p) => {
             let mut n = convert_expr(p.inner());
             n.span = span;
             n
         }
+        Expression::Variable(v) => expr(Expr::Var(v.as_str().to_string()), span),
         Expression::Traversal(t) => {
-            if let Expression::Variable(root) = &t.expr {
-                let root = root.as_str();
-                if root == "var" || root == "local" {
-                    let mut path = Vec::new();
-                    for op in &t.operators {
-                        match op.value() {
-                            TraversalOperator::GetAttr(i) => path.push(i.as_str().to_string()),
-                            TraversalOperator::Index(Expression::Number(n)) => path.push(
-                                n.value()
-                                    .as_f64()
-                                    .map(crate::model::format_number)
-                                    .unwrap_or_default(),
-                            ),
-                            TraversalOperator::Index(Expression::String(s)) => {
-                                path.push(s.value().to_string())
-                            }
-                            TraversalOperator::LegacyIndex(i) => path.push(i.value().to_string()),
-                            _ => return Node::unknown(expr_text(e), refs_in_expr(e), span),
-                        }
+            let base = boxed(&t.expr);
+            let mut steps = Vec::new();
+            for op in &t.operators {
+                steps.push(match op.value() {
+                    TraversalOperator::GetAttr(i) => Step::Attr(i.as_str().to_string()),
+                    TraversalOperator::Index(i) => Step::Index(convert_expr(i)),
+                    TraversalOperator::LegacyIndex(i) => {
+                        Step::Index(Node::new(Value::Number(*i.value() as f64), span_of(op)))
                     }
-                    if !path.is_empty() {
-                        return Node::new(
-                            Value::Expr(Expr::Ref {
-                                root: root.to_string(),
-                                path,
-                            }),
-                            span,
-                        );
-                    }
-                }
+                    TraversalOperator::AttrSplat(_) => Step::Splat { full: false },
+                    TraversalOperator::FullSplat(_) => Step::Splat { full: true },
+                });
             }
-            Node::unknown(expr_text(e), refs_in_expr(e), span)
+            expr(Expr::Traversal { base, steps }, span)
         }
+        Expression::FuncCall(f) => {
+            let mut name = String::new();
+            for ns in &f.name.namespace {
+                name.push_str(ns.as_str());
+                name.push_str("::");
+            }
+            name.push_str(f.name.name.as_str());
+            expr(
+                Expr::Call(Box::new(FuncCall {
+                    name,
+                    args: f.args.iter().map(convert_expr).collect(),
+                    expand_final: f.args.expand_final(),
+                })),
+                span,
+            )
+        }
+        Expression::Conditional(c) => expr(
+            Expr::Conditional {
+                cond: boxed(&c.cond_expr),
+                then: boxed(&c.true_expr),
+                otherwise: boxed(&c.false_expr),
+            },
+            span,
+        ),
+        Expression::ForExpr(f) => expr(
+            Expr::For(Box::new(ForExpr {
+                key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
+                value_var: f.intro.value_var.as_str().to_string(),
+                collection: convert_expr(&f.intro.collection_expr),
+                key: f.key_expr.as_ref().map(convert_expr),
+                value: convert_expr(&f.value_expr),
+                cond: f.cond.as_ref().map(|c| convert_expr(&c.expr)),
+                grouping: f.grouping,
+            })),
+            span,
+        ),
         Expression::UnaryOp(u) => {
-            if let (hcl_edit::expr::UnaryOperator::Neg, Expression::Number(n)) =
-                (u.operator.value(), &u.expr)
-            {
+            let op = match u.operator.value() {
+                UnaryOperator::Neg => UnaryOp::Neg,
+                UnaryOperator::Not => UnaryOp::Not,
+            };
+            // `-5` is a literal to every reader: keep it one.
+            if let (UnaryOp::Neg, Expression::Number(n)) = (op, &u.expr) {
                 if let Some(f) = n.value().as_f64() {
                     return Node::new(Value::Number(-f), span);
                 }
             }
-            Node::unknown(expr_text(e), refs_in_expr(e), span)
+            expr(
+                Expr::Unary {
+                    op,
+                    operand: boxed(&u.expr),
+                },
+                span,
+            )
         }
-        _ => Node::unknown(expr_text(e), refs_in_expr(e), span),
+        Expression::BinaryOp(b) => {
+            let op = match b.operator.value() {
+                BinaryOperator::Eq => BinaryOp::Eq,
+                BinaryOperator::NotEq => BinaryOp::NotEq,
+                BinaryOperator::LessEq => BinaryOp::LessEq,
+                BinaryOperator::GreaterEq => BinaryOp::GreaterEq,
+                BinaryOperator::Less => BinaryOp::Less,
+                BinaryOperator::Greater => BinaryOp::Greater,
+                BinaryOperator::Plus => BinaryOp::Add,
+                BinaryOperator::Minus => BinaryOp::Sub,
+                BinaryOperator::Mul => BinaryOp::Mul,
+                BinaryOperator::Div => BinaryOp::Div,
+                BinaryOperator::Mod => BinaryOp::Mod,
+                BinaryOperator::And => BinaryOp::And,
+                BinaryOperator::Or => BinaryOp::Or,
+            };
+            expr(
+                Expr::Binary {
+                    op,
+                    lhs: boxed(&b.lhs_expr),
+                    rhs: boxed(&b.rhs_expr),
+                },
+                span,
+            )
+        }
     }
 }
 
-fn convert_template(t: &Template, span: Span, e: &Expression) -> Node {
-    let mut parts = Vec::new();
-    for el in t.iter() {
-        match el {
-            Element::Literal(l) => {
-                parts.push(Node::new(Value::String(l.value().to_string()), span_of(l)))
-            }
-            Element::Interpolation(i) => parts.push(convert_expr(&i.expr)),
-            Element::Directive(_) => {
-                return Node::unknown("template directive", refs_in_expr(e), span)
-            }
-        }
-    }
+/// A template: literals (with `~` strip markers applied), interpolations and directives. A
+/// template of literals only is a plain string.
+fn convert_template(t: &Template, span: Span) -> Node {
+    let parts = template_parts(t);
     if parts.iter().all(|p| matches!(p.value, Value::String(_))) {
         let s: String = parts.iter().filter_map(|p| p.as_str()).collect();
         return Node::new(Value::String(s), span);
     }
-    Node::new(Value::Expr(Expr::Template(parts)), span)
+    expr(Expr::Template(parts), span)
 }
 
-/// A short, single-line description of an expression for notes.
-fn expr_text(e: &Expression) -> String {
-    match e {
-        Expression::FuncCall(f) => format!("{}(…)", f.name.name.as_str()),
-        Expression::Conditional(_) => "conditional expression".into(),
-        Expression::ForExpr(_) => "for expression".into(),
-        Expression::BinaryOp(_) | Expression::UnaryOp(_) => "operator expression".into(),
-        Expression::Traversal(t) => {
-            let mut s = match &t.expr {
-                Expression::Variable(v) => v.as_str().to_string(),
-                _ => "(…)".into(),
-            };
-            for op in &t.operators {
-                match op.value() {
-                    TraversalOperator::GetAttr(i) => {
-                        s.push('.');
-                        s.push_str(i.as_str());
-                    }
-                    TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                        s.push_str("[*]")
-                    }
-                    _ => s.push_str("[…]"),
-                }
-            }
-            s
-        }
-        Expression::Variable(v) => v.as_str().to_string(),
-        _ => "expression".into(),
+/// Strip markers of an element: (strip the preceding literal's end, strip the following
+/// literal's start).
+fn strips(el: &Element) -> (bool, bool) {
+    match el {
+        Element::Literal(_) => (false, false),
+        Element::Interpolation(i) => (i.strip.strip_start(), i.strip.strip_end()),
+        Element::Directive(d) => match &**d {
+            Directive::If(d) => (
+                d.if_expr.strip.strip_start(),
+                d.endif_expr.strip.strip_end(),
+            ),
+            Directive::For(d) => (
+                d.for_expr.strip.strip_start(),
+                d.endfor_expr.strip.strip_end(),
+            ),
+        },
     }
 }
 
-/// Collects the resource addresses an expression refers to.
-#[derive(Default)]
-struct RefCollector {
-    refs: Vec<String>,
-}
-
-const NON_RESOURCE_ROOTS: &[&str] = &["var", "local", "each", "count", "path", "self", "terraform"];
-
-impl Visit for RefCollector {
-    fn visit_traversal(&mut self, node: &hcl_edit::expr::Traversal) {
-        if let Expression::Variable(root) = &node.expr {
-            let root = root.as_str();
-            let attrs: Vec<&str> = node
-                .operators
-                .iter()
-                .map_while(|op| match op.value() {
-                    TraversalOperator::GetAttr(i) => Some(i.as_str()),
-                    _ => None,
-                })
-                .collect();
-            if !NON_RESOURCE_ROOTS.contains(&root) {
-                let address = match root {
-                    "data" if attrs.len() >= 2 => Some(format!("data.{}.{}", attrs[0], attrs[1])),
-                    "module" if !attrs.is_empty() => Some(format!("module.{}", attrs[0])),
-                    "data" | "module" => None,
-                    _ if !attrs.is_empty() => Some(format!("{root}.{}", attrs[0])),
-                    _ => None,
-                };
-                if let Some(a) = address {
-                    if !self.refs.contains(&a) {
-                        self.refs.push(a);
-                    }
+fn template_parts(t: &Template) -> Vec<Node> {
+    let elements: Vec<&Element> = t.iter().collect();
+    let mut parts = Vec::new();
+    for (i, el) in elements.iter().enumerate() {
+        match el {
+            Element::Literal(l) => {
+                let mut text: &str = l.value();
+                if i > 0 && strips(elements[i - 1]).1 {
+                    text = text.trim_start();
                 }
+                if elements.get(i + 1).is_some_and(|n| strips(n).0) {
+                    text = text.trim_end();
+                }
+                parts.push(Node::new(Value::String(text.to_string()), span_of(l)));
+            }
+            Element::Interpolation(x) => parts.push(convert_expr(&x.expr)),
+            Element::Directive(dir) if matches!(**dir, Directive::If(_)) => {
+                let Directive::If(d) = &**dir else { continue };
+                let mut then = template_parts(&d.if_expr.template);
+                let mut otherwise = d
+                    .else_expr
+                    .as_ref()
+                    .map(|e| template_parts(&e.template))
+                    .unwrap_or_default();
+                // Strip markers inside the directive apply to its own first/last literals.
+                let else_strip = d.else_expr.as_ref().map(|e| e.strip);
+                if d.if_expr.strip.strip_end() {
+                    trim_first(&mut then);
+                }
+                if let Some(s) = else_strip {
+                    if s.strip_start() {
+                        trim_last(&mut then);
+                    }
+                    if s.strip_end() {
+                        trim_first(&mut otherwise);
+                    }
+                    if d.endif_expr.strip.strip_start() {
+                        trim_last(&mut otherwise);
+                    }
+                } else if d.endif_expr.strip.strip_start() {
+                    trim_last(&mut then);
+                }
+                parts.push(expr(
+                    Expr::TemplateIf(Box::new(IfDirective {
+                        cond: convert_expr(&d.if_expr.cond_expr),
+                        then,
+                        otherwise,
+                    })),
+                    span_of(*el),
+                ));
+            }
+            Element::Directive(dir) => {
+                let Directive::For(d) = &**dir else { continue };
+                let mut body = template_parts(&d.for_expr.template);
+                if d.for_expr.strip.strip_end() {
+                    trim_first(&mut body);
+                }
+                if d.endfor_expr.strip.strip_start() {
+                    trim_last(&mut body);
+                }
+                parts.push(expr(
+                    Expr::TemplateFor(Box::new(ForDirective {
+                        key_var: d.for_expr.key_var.as_ref().map(|k| k.as_str().to_string()),
+                        value_var: d.for_expr.value_var.as_str().to_string(),
+                        collection: convert_expr(&d.for_expr.collection_expr),
+                        body,
+                    })),
+                    span_of(*el),
+                ));
             }
         }
-        visit::visit_traversal(self, node);
+    }
+    parts
+}
+
+fn trim_first(parts: &mut [Node]) {
+    if let Some(Value::String(s)) = parts.first_mut().map(|p| &mut p.value) {
+        *s = s.trim_start().to_string();
     }
 }
 
-fn refs_in_expr(e: &Expression) -> Vec<String> {
-    let mut c = RefCollector::default();
-    c.visit_expr(e);
-    c.refs
-}
-
-fn refs_in_body(b: &Body) -> Vec<String> {
-    let mut c = RefCollector::default();
-    c.visit_body(b);
-    c.refs
+fn trim_last(parts: &mut [Node]) {
+    if let Some(Value::String(s)) = parts.last_mut().map(|p| &mut p.value) {
+        *s = s.trim_end().to_string();
+    }
 }

@@ -90,19 +90,37 @@ fn render_one(f: &Finding, input: &ReportInput, renderer: &Renderer) -> String {
         );
     }
     let mut snippets = vec![snippet];
+    // Context in other files (or far away): one snippet per file and neighbourhood, in the
+    // order the locations are listed.
+    let mut clusters: Vec<Vec<&Related>> = Vec::new();
     for r in far.iter().filter(|r| r.file < sources.len()) {
         let other = &sources[r.file];
-        let (s, e, first) = window(other, &[r.span]);
-        snippets.push(
-            Snippet::source(&other.text[s..e])
-                .line_start(first)
-                .path(other.path.as_str())
-                .annotation(
-                    AnnotationKind::Context
-                        .span(relative(&other.text, r.span, s, e))
-                        .label(r.label.as_str()),
-                ),
-        );
+        let line = other.position(r.span.start).0;
+        let near_cluster = clusters.iter_mut().find(|c| {
+            c[0].file == r.file
+                && c.iter()
+                    .all(|x| other.position(x.span.start).0.abs_diff(line) <= MAX_CONTEXT_LINES)
+        });
+        match near_cluster {
+            Some(c) => c.push(r),
+            None => clusters.push(vec![r]),
+        }
+    }
+    for cluster in clusters {
+        let other = &sources[cluster[0].file];
+        let spans: Vec<Span> = cluster.iter().map(|r| r.span).collect();
+        let (s, e, first) = window(other, &spans);
+        let mut sn = Snippet::source(&other.text[s..e])
+            .line_start(first)
+            .path(other.path.as_str());
+        for r in cluster {
+            sn = sn.annotation(
+                AnnotationKind::Context
+                    .span(relative(&other.text, r.span, s, e))
+                    .label(r.label.as_str()),
+            );
+        }
+        snippets.push(sn);
     }
     let check = input.catalog.get(&f.check_id);
     let mut snippets = snippets.into_iter();

@@ -1,0 +1,103 @@
+//! Terraform: modules, evaluation and resources.
+//!
+//! A module is one directory of `.tf`/`.tf.json` files. Root modules (directories that no
+//! scanned module calls) are evaluated with their variable inputs (defaults, `terraform.tfvars`,
+//! `*.auto.tfvars`, `--var-file`, `--var`, `TF_VAR_*`); every module call with a local source
+//! (or one resolved through `.terraform/modules/modules.json`) instantiates the child module
+//! once per call instance with the caller's arguments. Expressions are evaluated as far as the
+//! code is static; beyond that values are *unknown*, never guessed. See `docs/terraform.md`.
+//!
+//! - [`modules`]: which directories are modules, module sources, `modules.json`, root choice.
+//! - [`eval`]: the evaluator (one memoised instance per module call instance).
+//! - [`functions`]: the built-in functions.
+//! - [`policy`]: IAM policy documents as structured values.
+//! - [`vars`]: variable inputs and their precedence.
+//! - [`json`]: the JSON syntax (`.tf.json`).
+
+pub mod eval;
+pub mod functions;
+pub mod json;
+pub mod modules;
+pub mod policy;
+pub mod vars;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+pub use json::json_blocks;
+pub use modules::{FileReader, ModuleDir, ModuleFile};
+pub use vars::CliVar;
+
+use crate::model::Resource;
+
+/// Everything evaluation needs besides the parsed modules.
+pub struct EvalInputs<'a> {
+    /// Source texts by file index (to point into heredoc and JSON-string policies).
+    pub texts: &'a [&'a str],
+    /// `terraform.workspace`.
+    pub workspace: &'a str,
+    /// `--var-file` / `--var`, in command-line order (later wins).
+    pub cli_vars: &'a [CliVar],
+    /// `TF_VAR_name` values: (name, raw value).
+    pub env_vars: &'a [(String, String)],
+    /// Where `file()` / `templatefile()` may read.
+    pub files: &'a FileReader,
+}
+
+/// The outcome of evaluating every Terraform module of a scan.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    pub resources: Vec<Resource>,
+    /// (file index, message): cycles, depth limits, missing module sources.
+    pub notes: Vec<(usize, String)>,
+}
+
+/// Evaluates the scanned modules: roots through their module calls, then any scanned
+/// directory no evaluated root reached (a module called only from outside the scan, or a
+/// cycle of calls) on its own. Roots are evaluated in parallel; resource groups are numbered
+/// from `first_group` in a deterministic order.
+pub fn evaluate(
+    dirs: &BTreeMap<PathBuf, ModuleDir>,
+    inputs: &EvalInputs,
+    first_group: usize,
+) -> (Evaluated, usize) {
+    let roots = modules::roots(dirs);
+    let shared = eval::Shared { dirs, inputs };
+    let results: Vec<eval::TreeResult> = roots
+        .par_iter()
+        .map(|d| eval::evaluate_root(&shared, &dirs[d]))
+        .collect();
+    let mut reached: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+    for r in &results {
+        reached.extend(r.reached.iter().cloned());
+    }
+    let mut results = results;
+    // Directories nobody reached: evaluate standalone, in order, each marking what it reaches.
+    for (path, d) in dirs {
+        if d.scanned && !d.files.is_empty() && !reached.contains(path) {
+            // On a pool thread, like the roots: they have room for deep evaluation.
+            let (r, ()) = rayon::join(|| eval::evaluate_root(&shared, d), || ());
+            reached.extend(r.reached.iter().cloned());
+            results.push(r);
+        }
+    }
+    let mut out = Evaluated::default();
+    let mut group = first_group;
+    for r in results {
+        let mut remap: HashMap<usize, usize> = HashMap::new();
+        for mut res in r.resources {
+            let g = *remap.entry(res.group).or_insert_with(|| {
+                group += 1;
+                group
+            });
+            res.group = g;
+            out.resources.push(res);
+        }
+        out.notes.extend(r.notes);
+    }
+    out.notes.sort();
+    out.notes.dedup();
+    (out, group)
+}
