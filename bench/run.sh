@@ -127,8 +127,9 @@ corpus_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {printf "
 
 # ---- measurement helpers -------------------------------------------------------------------
 
-# time_cmd NAME CSV -- CMD...: 1 warmup + RUNS timed runs; writes "mean stddev min max"
-# (seconds) to CSV's sibling .txt and prints it.
+# time_cmd NAME CSV -- CMD...: 1 warmup + RUNS timed runs; writes "mean stddev min max user
+# system" (seconds; user/system are mean CPU times, "n/a" without hyperfine) to CSV's sibling
+# .txt and prints it.
 time_cmd() {
     local name=$1 csv=$2
     shift 3
@@ -137,7 +138,7 @@ time_cmd() {
             --export-csv "$csv" -- "$(printf '%q ' "$@")" >&2
         # command,mean,stddev,median,user,system,min,max (counted from the end: the command
         # name may be quoted and contain commas)
-        awk -F, 'NR == 2 {print $(NF - 6), $(NF - 5), $(NF - 1), $NF}' "$csv" | tee "${csv%.csv}.txt"
+        awk -F, 'NR == 2 {print $(NF - 6), $(NF - 5), $(NF - 1), $NF, $(NF - 3), $(NF - 2)}' "$csv" | tee "${csv%.csv}.txt"
     else
         "$@" >/dev/null
         local i s e times=()
@@ -158,7 +159,7 @@ time_cmd() {
                     if (t[i] > max) max = t[i]
                 }
                 sd = NR > 1 ? sqrt(v / (NR - 1)) : 0
-                printf "%.6f %.6f %.6f %.6f\n", mean, sd, min, max
+                printf "%.6f %.6f %.6f %.6f n/a n/a\n", mean, sd, min, max
             }' | tee "${csv%.csv}.txt"
     fi
 }
@@ -227,10 +228,10 @@ fi
 
 scan_argv "$CORPUS"
 log "full scan ($(nproc) CPUs)"
-read -r T_MEAN T_SD T_MIN T_MAX < <(time_cmd "guardrail scan" "$OUT/full.csv" -- "${SCAN[@]}") || true
+read -r T_MEAN T_SD T_MIN T_MAX T_USR T_SYS < <(time_cmd "guardrail scan" "$OUT/full.csv" -- "${SCAN[@]}") || true
 need "full scan" "${T_MEAN:-}"
 log "single thread (RAYON_NUM_THREADS=1)"
-read -r S_MEAN S_SD S_MIN S_MAX < <(time_cmd "guardrail scan (1 thread)" "$OUT/single.csv" -- env RAYON_NUM_THREADS=1 "${SCAN[@]}") || true
+read -r S_MEAN S_SD S_MIN S_MAX S_USR S_SYS < <(time_cmd "guardrail scan (1 thread)" "$OUT/single.csv" -- env RAYON_NUM_THREADS=1 "${SCAN[@]}") || true
 need "single-thread scan" "${S_MEAN:-}"
 log "peak RSS (/usr/bin/time -v)"
 RSS_KB=$(peak_rss_kb "${SCAN[@]}")
@@ -258,15 +259,26 @@ if [[ $WITH_CHECKOV -eq 1 ]]; then
     SFINDINGS=$(json_num "$OUT/scan-small.json" findings)
     log "guardrail on $SMALL ($SFILES files)"
     scan_argv "$SMALL"
-    read -r G_MEAN G_SD _ _ < <(time_cmd "guardrail scan (small corpus)" "$OUT/small.csv" -- "${SCAN[@]}") || true
+    read -r G_MEAN G_SD _ _ G_USR G_SYS < <(time_cmd "guardrail scan (small corpus)" "$OUT/small.csv" -- "${SCAN[@]}") || true
     need "guardrail on the small corpus" "${G_MEAN:-}"
     log "checkov on $SMALL, once (slow)"
     ck_rc=0
+    # CPU time (user + system, children included) through GNU time when available: unlike wall
+    # time it hardly depends on what else the machine is doing.
+    TIMER=()
+    if [[ $HAVE_TIME -eq 1 ]]; then
+        TIMER=(/usr/bin/time -f '%U %S' -o "$OUT/checkov.time")
+    fi
     s=$(date +%s%N)
     # shellcheck disable=SC2086 # CHECKOV_EXTRA_ARGS is a list of words
-    "$VENV/bin/checkov" -d "$SMALL" --framework terraform kubernetes cloudformation --quiet --compact -o json \
-        ${CHECKOV_EXTRA_ARGS:-} >"$OUT/checkov.json" 2>"$OUT/checkov.stderr" || ck_rc=$?
+    "${TIMER[@]}" "$VENV/bin/checkov" -d "$SMALL" --framework terraform kubernetes cloudformation --quiet \
+        --compact -o json ${CHECKOV_EXTRA_ARGS:-} >"$OUT/checkov.json" 2>"$OUT/checkov.stderr" || ck_rc=$?
     e=$(date +%s%N)
+    CK_USR=n/a
+    CK_SYS=n/a
+    if [[ $HAVE_TIME -eq 1 ]]; then
+        read -r CK_USR CK_SYS < <(tail -1 "$OUT/checkov.time") || true
+    fi
     # checkov exits 1 when it reports failed checks
     if [[ $ck_rc -gt 1 ]]; then
         warn "checkov exited with $ck_rc; see $OUT/checkov.stderr"
@@ -274,6 +286,10 @@ if [[ $WITH_CHECKOV -eq 1 ]]; then
     fi
     CK_SECONDS=$(awk -v t=$((e - s)) 'BEGIN {printf "%.3f", t / 1e9}')
     CK_RATIO=$(awk -v c="$CK_SECONDS" -v g="$G_MEAN" 'BEGIN {printf "%.0f", c / g}')
+    CK_CPU_RATIO=n/a
+    if [[ $CK_USR != n/a && ${G_USR:-n/a} != n/a ]]; then
+        CK_CPU_RATIO=$(awk -v cu="$CK_USR" -v cs="$CK_SYS" -v gu="$G_USR" -v gs="$G_SYS" 'BEGIN {printf "%.0f×", (cu + cs) / (gu + gs)}')
+    fi
     # failed checks and parsing errors, from checkov's JSON (one report per framework)
     CK_SUMMARY=$("$VENV/bin/python" - "$OUT/checkov.json" <<'PY' || echo "summary unavailable"
 import json, sys
@@ -297,9 +313,13 @@ MEM=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/n
 TOOL=$([[ $HAVE_HYPERFINE -eq 1 ]] && echo "hyperfine $(hyperfine --version | awk '{print $2}'), --warmup 1 --runs $RUNS" || echo "timing loop (date +%s%N), 1 warmup + $RUNS runs")
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 
-row() { # NAME MEAN SD MIN MAX FILES BYTES
-    printf '| %s | %s s ± %s | %s … %s s | %s | %s |\n' "$1" "$(fmt "$2")" "$(fmt "$3")" "$(fmt "$4")" "$(fmt "$5")" \
-        "$(rate "$6" "$2")" "$(rate1 "$7" "$2")"
+cpu() { # USER SYSTEM
+    if [[ $1 == n/a ]]; then echo n/a; else echo "$(fmt "$1") + $(fmt "$2") s"; fi
+}
+
+row() { # NAME MEAN SD MIN MAX USER SYSTEM FILES BYTES
+    printf '| %s | %s s ± %s | %s … %s s | %s | %s | %s |\n' "$1" "$(fmt "$2")" "$(fmt "$3")" "$(fmt "$4")" \
+        "$(fmt "$5")" "$(cpu "$6" "$7")" "$(rate "$8" "$2")" "$(rate1 "$9" "$2")"
 }
 
 {
@@ -308,24 +328,24 @@ row() { # NAME MEAN SD MIN MAX FILES BYTES
     echo
     echo "- Machine: $CPU, nproc $NPROC, $MEM RAM, $(uname -sr); load average before the guardrail timings: $LOAD_BEFORE"
     echo "- Corpus: \`$CORPUS\`, $NFILES files, $MB MB (seed $SEED, ${INSECURE_PERCENT}% insecure); guardrail scanned $SCANNED files ($NOT_IAC not IaC), $RESOURCES resources, $FINDINGS findings, $PARSE_ERRORS parse errors, $SKIPPED files skipped"
-    echo "- Timing: $TOOL; command \`$FULL_CMD\`"
+    echo "- Timing: $TOOL, niceness $(nice)$(awk '{print ", autogroup nice", $3}' /proc/self/autogroup 2>/dev/null); command \`$FULL_CMD\`"
     echo
-    echo "| measurement | wall time (mean ± σ) | min … max | files/s | MB/s |"
-    echo "|---|---|---|---|---|"
-    row "full scan ($NPROC threads)" "$T_MEAN" "$T_SD" "$T_MIN" "$T_MAX" "$NFILES" "$NBYTES"
-    row "RAYON_NUM_THREADS=1" "$S_MEAN" "$S_SD" "$S_MIN" "$S_MAX" "$NFILES" "$NBYTES"
+    echo "| measurement | wall time (mean ± σ) | min … max | CPU user + sys (mean) | files/s | MB/s |"
+    echo "|---|---|---|---|---|---|"
+    row "full scan ($NPROC threads)" "$T_MEAN" "$T_SD" "$T_MIN" "$T_MAX" "$T_USR" "$T_SYS" "$NFILES" "$NBYTES"
+    row "RAYON_NUM_THREADS=1" "$S_MEAN" "$S_SD" "$S_MIN" "$S_MAX" "$S_USR" "$S_SYS" "$NFILES" "$NBYTES"
     echo
     echo "Peak RSS: $(mib "$RSS_KB") ($NPROC threads), $(mib "$RSS1_KB") (1 thread)."
     if [[ $CK_DONE -eq 1 ]]; then
         echo
         echo "checkov comparison on \`$SMALL\` ($SFILES files, $(awk -v b="$SBYTES" 'BEGIN {printf "%.1f", b / 1e6}') MB), checkov $CK_VERSION:"
         echo
-        echo "| tool | wall time | files/s |"
-        echo "|---|---|---|"
-        echo "| guardrail ($SFINDINGS findings) | $(fmt "$G_MEAN") s ± $(fmt "$G_SD") (mean of $RUNS) | $(rate "$SFILES" "$G_MEAN") |"
-        echo "| checkov ($CK_SUMMARY; exit $ck_rc) | $CK_SECONDS s (one run) | $(rate "$SFILES" "$CK_SECONDS") |"
+        echo "| tool | wall time | CPU user + sys | files/s |"
+        echo "|---|---|---|---|"
+        echo "| guardrail ($SFINDINGS findings) | $(fmt "$G_MEAN") s ± $(fmt "$G_SD") (mean of $RUNS) | $(cpu "${G_USR:-n/a}" "${G_SYS:-n/a}") | $(rate "$SFILES" "$G_MEAN") |"
+        echo "| checkov ($CK_SUMMARY; exit $ck_rc) | $CK_SECONDS s (one run) | $(cpu "$CK_USR" "$CK_SYS") | $(rate "$SFILES" "$CK_SECONDS") |"
         echo
-        echo "checkov / guardrail wall time: **${CK_RATIO}×**."
+        echo "checkov / guardrail: **${CK_RATIO}×** wall time, **${CK_CPU_RATIO}** CPU time."
     fi
 } >"$OUT/section.md"
 
@@ -335,7 +355,8 @@ printf 'guardrail: %s files/s, %s MB/s (%s threads, %s s); single thread %s s (%
     "$(rate "$NFILES" "$T_MEAN")" "$(rate1 "$NBYTES" "$T_MEAN")" "$NPROC" "$(fmt "$T_MEAN")" \
     "$(fmt "$S_MEAN")" "$(rate "$NFILES" "$S_MEAN")" "$(mib "$RSS_KB")"
 if [[ $CK_DONE -eq 1 ]]; then
-    printf 'checkov: %s s vs guardrail %s s on %s files: %s× slower\n' "$CK_SECONDS" "$(fmt "$G_MEAN")" "$SFILES" "$CK_RATIO"
+    printf 'checkov: %s s vs guardrail %s s on %s files: %s× slower (CPU time: %s)\n' "$CK_SECONDS" "$(fmt "$G_MEAN")" \
+        "$SFILES" "$CK_RATIO" "$CK_CPU_RATIO"
 fi
 if [[ $RECORD -eq 1 ]]; then
     if [[ ! -f bench/results.md ]]; then

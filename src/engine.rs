@@ -155,8 +155,41 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, ParseError)> {
     }
 }
 
-fn looks_templated(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%")
+/// Template markup (`{{ … }}`, `{% … %}`) blanked out, byte lengths kept: a line that is
+/// only markup (a Helm `{{- if … }}`) becomes spaces, inline markup becomes `_`s. Used to
+/// tell a template (skip it) from a broken file (report it).
+fn without_template_markup(text: &str) -> Option<String> {
+    if !(text.contains("{{") || text.contains("{%")) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let t = body.trim();
+        let only_markup = (t.starts_with("{{") && t.ends_with("}}"))
+            || (t.starts_with("{%") && t.ends_with("%}"));
+        if only_markup {
+            out.push_str(&" ".repeat(body.len()));
+            out.push_str(&line[body.len()..]);
+            continue;
+        }
+        let mut rest = line;
+        while let Some(i) = rest.find("{{").into_iter().chain(rest.find("{%")).min() {
+            let close = if rest[i..].starts_with("{{") {
+                "}}"
+            } else {
+                "%}"
+            };
+            let Some(j) = rest[i..].find(close) else {
+                break;
+            };
+            out.push_str(&rest[..i]);
+            out.push_str(&"_".repeat(j + 2));
+            rest = &rest[i + j + 2..];
+        }
+        out.push_str(rest);
+    }
+    Some(out)
 }
 
 fn parse_file(mut cand: Candidate, limits: &Limits) -> ParsedFile {
@@ -257,12 +290,21 @@ fn classify_documents(cand: &Candidate, text: &str, limits: &Limits) -> Content 
     let docs = match docs {
         Ok(d) => d,
         Err(e) => {
-            if looks_templated(text) {
-                return Content::Skipped(
-                    "template syntax (`{{ }}`/`{% %}`), not plain YAML/JSON; skipped".into(),
-                );
+            // Skip only what the markup explains: the same text without it must parse.
+            // Anything else is a real parse error, even in a file that has `{{resolve:…}}`.
+            if let Some(plain) = without_template_markup(text) {
+                let parses = if is_json {
+                    parse::json::parse(&plain, limits).is_ok()
+                } else {
+                    parse::yaml::parse(&plain, limits).is_ok()
+                };
+                if parses {
+                    return Content::Skipped(
+                        "template syntax (`{{ }}`/`{% %}`), not plain YAML/JSON; skipped".into(),
+                    );
+                }
             }
-            if is_json && (text.contains("//") || text.contains("/*")) && !maybe_cfn {
+            if is_json && parse::json::parses_with_comments(text) {
                 return Content::Skipped("JSON with comments; skipped".into());
             }
             return Content::Failed(e);
@@ -699,6 +741,28 @@ pub fn scan_files(
                 }
                 continue;
             }
+            // `count`/`for_each` instances failing at the same place are one finding about
+            // the resource block (one alert per line in code scanning, not one per index).
+            if last.file == f.file
+                && last.span == f.span
+                && last.check_id == f.check_id
+                && last.kind == f.kind
+                && last.secondary == f.secondary
+                && last.label == f.label
+                && last.resource != f.resource
+                && strip_instance(&last.resource) == strip_instance(&f.resource)
+            {
+                let base = strip_instance(&last.resource).to_string();
+                last.fingerprint = fingerprint(&[
+                    &sources[last.file].path,
+                    &base,
+                    &last.check_id,
+                    "instances",
+                    &last.label,
+                ]);
+                last.resource = base;
+                continue;
+            }
         }
         merged.push(f);
     }
@@ -827,4 +891,15 @@ fn load_called_modules(
             });
         }
     }
+}
+
+/// A resource address without its trailing instance key: `aws_s3_bucket.b[0]` →
+/// `aws_s3_bucket.b`, `x.y["a"]` → `x.y`.
+fn strip_instance(address: &str) -> &str {
+    if address.ends_with(']') {
+        if let Some(i) = address.rfind('[') {
+            return &address[..i];
+        }
+    }
+    address
 }

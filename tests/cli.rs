@@ -286,7 +286,7 @@ fn helm_chart_templates_are_skipped_with_a_note() {
         ("chart/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n"),
         ("chart/templates/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n"),
         ("chart/values.yaml", "replicas: 1\n"),
-        ("other/tpl.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .x }}\nspec: {{ toYaml .Values }}\n  x: [\n"),
+        ("other/tpl.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .x }}\nspec:\n  {{- toYaml .Values.spec | nindent 2 }}\n  containers: {{ .Values.c }}\n"),
     ]);
     let out = guardrail(d.path())
         .args(["scan", "--format", "json"])
@@ -504,4 +504,41 @@ fn kubernetes_partial_objects_and_lists() {
         vec![finding("k8s-memory-limits", "k.yaml", 17, 17)]
     );
     assert_eq!(v["findings"][0]["resource"], "Pod/listed");
+}
+
+#[test]
+fn broken_files_with_template_like_text_are_parse_errors_not_skips() {
+    let d = tree(&[
+        ("cfn.yaml", "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      MasterUserPassword: \"{{resolve:secretsmanager:x}}\"\n      Engine: a\n      Engine: b\n"),
+        ("d.json", "{\n  \"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\",\n  \"metadata\": {\"name\": \"x\", \"annotations\": {\"a\": \"https://x\"}},\n  \"spec\": {},\n}\n"),
+        ("jc.json", "// settings\n{\"apiVersion\": \"v1\", \"kind\": \"X\"}\n"),
+        ("helm.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n  labels: {a: b}\n{{- end }}\n"),
+    ]);
+    let (code, v) = scan_json(d.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![
+            finding("parse-error", "cfn.yaml", 8, 7),
+            finding("parse-error", "d.json", 4, 13)
+        ]
+    );
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes, vec!["helm.yaml", "jc.json"]);
+}
+
+#[test]
+fn count_instances_failing_alike_are_one_finding() {
+    let d = tree(&[("main.tf", "resource \"aws_s3_bucket\" \"b\" {\n  count  = 3\n  bucket = \"b-${count.index}\"\n  acl    = \"public-read\"\n}\n")]);
+    let (_, v) = scan_json(d.path(), &["--check", "aws-s3-bucket-public-acl"]);
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "main.tf", 4, 12)]
+    );
+    assert_eq!(v["findings"][0]["resource"], "aws_s3_bucket.b");
 }

@@ -83,3 +83,23 @@ fn convert(v: ast::Value) -> Result<Node, ParseError> {
 fn span(r: &jsonc_parser::common::Range) -> Span {
     Span::new(r.start, r.end)
 }
+
+/// True when the text is JSON with comments (JSONC): it fails as JSON, but parses once
+/// comments are allowed. Such files (editor settings) are not infrastructure-as-code.
+pub fn parses_with_comments(text: &str) -> bool {
+    let collect = CollectOptions {
+        comments: CommentCollectionStrategy::Off,
+        tokens: false,
+    };
+    let options = ParseOptions {
+        allow_comments: true,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        ..ParseOptions::default()
+    };
+    text.contains("/") && jsonc_parser::parse_to_ast(text, &collect, &options).is_ok()
+}
