@@ -21,7 +21,7 @@ use guardrail::federation::{Federation, FederationOptions};
 use guardrail::filter::{self, FilterOptions};
 use guardrail::model::Framework;
 use guardrail::packs::PackSource;
-use guardrail::report::{self, Format, ReportInput};
+use guardrail::report::{self, Format, ReportInput, ReportOptions, DEFAULT_SARIF_CATEGORY};
 use guardrail::scope::git::DiffSpec;
 use guardrail::{explain, testing};
 
@@ -214,8 +214,15 @@ fn run_scan(
 ) -> Result<u8> {
     let start = Instant::now();
     let format = Format::parse(&args.format)
-        .ok_or_else(|| anyhow!("unknown --format `{}` (human, json, sarif)", args.format))?;
+        .ok_or_else(|| anyhow!("unknown --format `{}` ({})", args.format, Format::NAMES))?;
     let reports = parse_reports(&args.reports)?;
+    if args.sarif_category.trim().is_empty() {
+        bail!("--sarif-category must not be empty (default: {DEFAULT_SARIF_CATEGORY})");
+    }
+    let options = ReportOptions {
+        sarif_category: args.sarif_category.clone(),
+        link_base: args.link_base.clone().or_else(github_link_base),
+    };
     let mut frameworks = Vec::new();
     for f in &args.frameworks {
         frameworks.push(Framework::parse(f).ok_or_else(|| {
@@ -273,6 +280,7 @@ fn run_scan(
         color: color_allowed && to_terminal,
         elapsed_ms,
         include_suppressed: args.sarif_include_suppressed,
+        options,
     };
     let main_out = report::render(format, &input);
     let mut io_failed = false;
@@ -496,6 +504,7 @@ fn run_tests(dirs_: Vec<PathBuf>, reports: Vec<String>, packs: &PackArgs) -> Res
         color: false,
         elapsed_ms: 0,
         include_suppressed: false,
+        options: ReportOptions::default(),
     };
     for (f, p) in &reports {
         std::fs::write(p, report::render(*f, &input))
@@ -681,7 +690,7 @@ fn parse_reports(reports: &[String]) -> Result<Vec<(Format, PathBuf)>> {
                 .split_once('=')
                 .ok_or_else(|| anyhow!("--report takes FORMAT=PATH, got `{r}`"))?;
             let f = Format::parse(f)
-                .ok_or_else(|| anyhow!("unknown report format `{f}` (human, json, sarif)"))?;
+                .ok_or_else(|| anyhow!("unknown report format `{f}` ({})", Format::NAMES))?;
             Ok((f, PathBuf::from(p)))
         })
         .collect()
@@ -699,4 +708,16 @@ fn run_diff(args: DiffArgs, matches: Option<&ArgMatches>, color_allowed: bool) -
         (false, None) => bail!("`guardrail diff` needs --staged or --base REF"),
     };
     run_scan(args.common, Some((spec, scope)), matches, color_allowed)
+}
+
+/// Where Markdown locations link to when running on GitHub Actions: the commit being checked,
+/// from the variables every job has.
+fn github_link_base() -> Option<String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    Some(format!(
+        "{}/{}/blob/{}",
+        var("GITHUB_SERVER_URL")?.trim_end_matches('/'),
+        var("GITHUB_REPOSITORY")?,
+        var("GITHUB_SHA")?
+    ))
 }
