@@ -484,7 +484,7 @@ pub fn scan_files(
             }
             Content::Kubernetes(docs) => {
                 group += 1;
-                for d in &docs {
+                for d in docs {
                     kubernetes::objects(d, file, group, &mut resources);
                 }
             }
@@ -575,6 +575,8 @@ pub fn scan_files(
         });
     }
     resources.extend(evaluated.resources);
+    // The module blocks were only needed to evaluate the modules.
+    drop(modules);
 
     result.summary.resources = resources.len();
     let index = ResourceIndex::new(resources);
@@ -769,7 +771,11 @@ pub fn scan_files(
     let findings = merged;
     result.sources = sources;
     result.findings = findings;
-    result.resources = index.resources;
+    let mut resources = index.resources;
+    resources
+        .par_iter_mut()
+        .for_each(crate::suppress::keep_waiver_data);
+    result.resources = resources;
     result
 }
 
