@@ -241,6 +241,73 @@ mib() {
     if [[ $1 == n/a ]]; then echo n/a; else awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; fi
 }
 
+# ---- guardrail diff --staged ---------------------------------------------------------------
+
+# The corpus as a git repository (one commit, made once and cached like the corpus), with 5
+# files changed and staged: what the pre-commit hook sees. Timed next to
+# `git diff --cached --stat`, the floor for any tool that has to find the staged files.
+REPO=target/bench-repo
+DIFF_RUNS=$((RUNS > 10 ? RUNS : 10))
+ensure_repo() {
+    local stamp
+    stamp="$(cat "$CORPUS.stamp") git"
+    if [[ -d $REPO/.git && -f $REPO.stamp && $(cat "$REPO.stamp") == "$stamp" ]]; then
+        log "reusing $REPO"
+        git -C "$REPO" reset -q --hard HEAD
+        return
+    fi
+    log "making $REPO a git repository of $CORPUS (once)"
+    rm -rf "$REPO" "$REPO.stamp"
+    cp -a "$CORPUS" "$REPO"
+    git -C "$REPO" init -q
+    git -C "$REPO" add -A
+    git -C "$REPO" -c user.name=bench -c user.email=bench@example.invalid -c commit.gpgsign=false \
+        commit -q -m corpus
+    echo "$stamp" >"$REPO.stamp"
+}
+ensure_repo
+# Five staged changes, chosen deterministically: two Terraform files (each brings its whole
+# module directory into the evaluation), two Kubernetes manifests, one CloudFormation template.
+mapfile -t STAGED < <(
+    cd "$REPO" &&
+        { git ls-files 'terraform/*main.tf' | sort | sed -n '1p;2p'
+          git ls-files 'kubernetes/*.yaml' | sort | sed -n '1p;2p'
+          git ls-files 'cloudformation/*.yaml' | sort | sed -n '1p'; }
+)
+[[ ${#STAGED[@]} -eq 5 ]] || { echo "bench/run.sh: could not pick 5 files in $REPO" >&2; exit 1; }
+for f in "${STAGED[@]}"; do
+    printf '\n# bench: staged change\n' >>"$REPO/$f"
+done
+git -C "$REPO" add -- "${STAGED[@]}"
+[[ $(git -C "$REPO" diff --cached --name-only | wc -l) -eq 5 ]] || { echo "bench/run.sh: expected 5 staged files" >&2; exit 1; }
+GR_ABS=$(realpath "$GR")
+DIFF_CMD=("$GR_ABS" diff --staged --format json --output /dev/null --fail-on none)
+log "guardrail diff --staged in $REPO (5 staged files), next to git diff --cached --stat"
+diff_median() { # NAME CSV -- CMD...: median wall time (s) over DIFF_RUNS runs, in $REPO
+    local name=$1 csv=$2
+    shift 3
+    if [[ $HAVE_HYPERFINE -eq 1 ]]; then
+        (cd "$REPO" && hyperfine --warmup 3 --runs "$DIFF_RUNS" -N --style basic --command-name "$name" \
+            --export-csv "$csv" -- "$(printf '%q ' "$@")" >&2)
+        awk -F, 'NR == 2 {print $(NF - 4), $(NF - 1), $NF}' "$csv"
+    else
+        local i s e
+        for ((i = 0; i < DIFF_RUNS; i++)); do
+            s=$(date +%s%N)
+            (cd "$REPO" && "$@" >/dev/null)
+            e=$(date +%s%N)
+            echo $((e - s))
+        done | sort -n | awk '{t[NR] = $1 / 1e9} END {m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2; print m, t[1], t[NR]}'
+    fi
+}
+read -r D_MED D_MIN D_MAX < <(diff_median "guardrail diff --staged" "$(realpath "$OUT")/diff.csv" -- "${DIFF_CMD[@]}") || true
+need "guardrail diff --staged" "${D_MED:-}"
+read -r GD_MED GD_MIN GD_MAX < <(diff_median "git diff --cached --stat" "$(realpath "$OUT")/git-diff.csv" -- git diff --cached --stat) || true
+need "git diff --cached --stat" "${GD_MED:-}"
+DIFF_RATIO=$(awk -v a="$D_MED" -v b="$GD_MED" 'BEGIN {printf "%.1f", a / b}')
+git -C "$REPO" reset -q --hard HEAD
+ms() { awk -v x="$1" 'BEGIN {printf "%.1f", x * 1000}'; }
+
 # ---- checkov comparison --------------------------------------------------------------------
 
 CK_DONE=0
@@ -336,6 +403,15 @@ row() { # NAME MEAN SD MIN MAX USER SYSTEM FILES BYTES
     row "RAYON_NUM_THREADS=1" "$S_MEAN" "$S_SD" "$S_MIN" "$S_MAX" "$S_USR" "$S_SYS" "$NFILES" "$NBYTES"
     echo
     echo "Peak RSS: $(mib "$RSS_KB") ($NPROC threads), $(mib "$RSS1_KB") (1 thread)."
+    echo
+    echo "\`guardrail diff --staged\` in \`$REPO\` (the corpus as one commit, 5 files changed and staged: ${STAGED[*]}), hyperfine -N, 3 warmup + $DIFF_RUNS runs:"
+    echo
+    echo "| command | median | min … max |"
+    echo "|---|---|---|"
+    echo "| \`guardrail diff --staged --format json --output /dev/null --fail-on none\` | $(ms "$D_MED") ms | $(ms "$D_MIN") … $(ms "$D_MAX") ms |"
+    echo "| \`git diff --cached --stat\` | $(ms "$GD_MED") ms | $(ms "$GD_MIN") … $(ms "$GD_MAX") ms |"
+    echo
+    echo "guardrail diff / git diff: **${DIFF_RATIO}×** (median)."
     if [[ $CK_DONE -eq 1 ]]; then
         echo
         echo "checkov comparison on \`$SMALL\` ($SFILES files, $(awk -v b="$SBYTES" 'BEGIN {printf "%.1f", b / 1e6}') MB), checkov $CK_VERSION:"
@@ -354,6 +430,7 @@ echo
 printf 'guardrail: %s files/s, %s MB/s (%s threads, %s s); single thread %s s (%s files/s); peak RSS %s\n' \
     "$(rate "$NFILES" "$T_MEAN")" "$(rate1 "$NBYTES" "$T_MEAN")" "$NPROC" "$(fmt "$T_MEAN")" \
     "$(fmt "$S_MEAN")" "$(rate "$NFILES" "$S_MEAN")" "$(mib "$RSS_KB")"
+printf 'guardrail diff --staged: %s ms median (git diff --cached --stat: %s ms, %s×)\n' "$(ms "$D_MED")" "$(ms "$GD_MED")" "$DIFF_RATIO"
 if [[ $CK_DONE -eq 1 ]]; then
     printf 'checkov: %s s vs guardrail %s s on %s files: %s× slower (CPU time: %s)\n' "$CK_SECONDS" "$(fmt "$G_MEAN")" \
         "$SFILES" "$CK_RATIO" "$CK_CPU_RATIO"

@@ -111,7 +111,7 @@ pub fn run(
     opts: &DiffOptions,
     catalog: &Catalog,
     cwd: &Path,
-    post: &dyn Fn(&mut ScanResult),
+    post: &(dyn Fn(&mut ScanResult) + Sync),
 ) -> Result<(ScanResult, PathBuf), GitError> {
     let repo = git::open()?;
     let root = git::workdir(&repo)?;
@@ -229,33 +229,29 @@ pub fn run(
         }
     }
     new_cands.sort_by(|a, b| a.display.cmp(&b.display));
-    let mut result = scan_files(
-        new_cands,
-        &opts.scan,
-        catalog,
-        &cwd,
-        &root,
-        ScanResult::default(),
-    );
-    post(&mut result);
-
     let in_changed_or_named =
         |path: &str| changed_new.contains_key(path) || full_files.contains(path);
-    let base_fps: HashSet<String> = if opts.scope == DiffScope::Lines {
-        let base_cands = snapshot_candidates(&repo, &gd.base, &root, &tf_dirs, &base_docs, &rename);
-        let mut base = scan_files(
-            base_cands,
+    // Both snapshots are read here (git objects stay on this thread) and scanned side by
+    // side: for a pre-commit run on a few files, the serial parts of one scan (module
+    // evaluation, the filter stage) would otherwise leave cores idle.
+    let base_cands = (opts.scope == DiffScope::Lines)
+        .then(|| snapshot_candidates(&repo, &gd.base, &root, &tf_dirs, &base_docs, &rename));
+    let scan_side = |cands: Vec<Candidate>| {
+        let mut r = scan_files(
+            cands,
             &opts.scan,
             catalog,
             &cwd,
             &root,
             ScanResult::default(),
         );
-        post(&mut base);
-        base.findings.into_iter().map(|f| f.fingerprint).collect()
-    } else {
-        HashSet::new()
+        post(&mut r);
+        r
     };
+    let (mut result, base) = rayon::join(|| scan_side(new_cands), || base_cands.map(&scan_side));
+    let base_fps: HashSet<String> = base
+        .map(|b| b.findings.into_iter().map(|f| f.fingerprint).collect())
+        .unwrap_or_default();
 
     // The first changed line of each touched Terraform directory: context for findings that a
     // change elsewhere in the module surfaced (a variable default, a deleted resource).

@@ -410,9 +410,14 @@ pub fn scan_files(
 
     // Parse every file in parallel (collect first: rayon never runs inside the walker).
     let limits = &opts.limits;
-    let parsed: Vec<ParsedFile> = cands
+    // Line starts too: one pass over every byte, so on the pool rather than below.
+    let parsed: Vec<(ParsedFile, LineIndex)> = cands
         .into_par_iter()
-        .map(|c| parse_file(c, limits))
+        .map(|c| {
+            let pf = parse_file(c, limits);
+            let lines = LineIndex::new(&pf.text);
+            (pf, lines)
+        })
         .collect();
     let var_files: Vec<(usize, ParsedFile)> = var_file_cands
         .into_iter()
@@ -442,7 +447,7 @@ pub fn scan_files(
         }
     }
 
-    for pf in parsed {
+    for (pf, lines) in parsed {
         if let Some(e) = pf.io_error {
             result.errors.push(format!("{}: {e}", pf.cand.display));
             continue;
@@ -460,7 +465,6 @@ pub fn scan_files(
         }
         let file = sources.len();
         result.summary.bytes += pf.text.len() as u64;
-        let lines = LineIndex::new(&pf.text);
         let mut counted = true;
         match pf.content {
             Content::Terraform(blocks) => {
@@ -484,7 +488,7 @@ pub fn scan_files(
             }
             Content::Kubernetes(docs) => {
                 group += 1;
-                for d in &docs {
+                for d in docs {
                     kubernetes::objects(d, file, group, &mut resources);
                 }
             }
@@ -575,6 +579,8 @@ pub fn scan_files(
         });
     }
     resources.extend(evaluated.resources);
+    // The module blocks were only needed to evaluate the modules.
+    drop(modules);
 
     result.summary.resources = resources.len();
     let index = ResourceIndex::new(resources);
@@ -769,7 +775,11 @@ pub fn scan_files(
     let findings = merged;
     result.sources = sources;
     result.findings = findings;
-    result.resources = index.resources;
+    let mut resources = index.resources;
+    resources
+        .par_iter_mut()
+        .for_each(crate::suppress::keep_waiver_data);
+    result.resources = resources;
     result
 }
 

@@ -53,7 +53,7 @@ impl<'a> Ctx<'a> {
             index,
             resource: r,
             object: &r.body,
-            pod: r.pod_spec.as_ref(),
+            pod: r.pod_spec(),
             list: None,
             anchor: r.anchor,
             key: String::new(),
@@ -84,12 +84,12 @@ pub fn evaluate_resource(
         match rule.scope {
             Scope::Object => contexts.push((base_ctx, &r.body)),
             Scope::Pod => {
-                if let Some(pod) = r.pod_spec.as_ref() {
+                if let Some(pod) = r.pod_spec() {
                     contexts.push((base_ctx, pod));
                 }
             }
             Scope::Container => {
-                if let Some(pod) = r.pod_spec.as_ref() {
+                if let Some(pod) = r.pod_spec() {
                     for list in ["containers", "initContainers", "ephemeralContainers"] {
                         let Some(items) = pod.get(list).and_then(|l| l.as_list()) else {
                             continue;

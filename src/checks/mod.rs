@@ -5,6 +5,7 @@ pub mod condition;
 pub mod eval;
 pub mod load;
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
 pub use condition::{Cond, Op, Path};
@@ -174,8 +175,14 @@ impl Catalog {
     pub fn builtin() -> Result<Catalog, Vec<CheckError>> {
         let mut checks = Vec::new();
         let mut errors = Vec::new();
-        for (path, text) in BUILTIN_CHECKS {
-            match load_check(path, text) {
+        // Compiled on all cores: the catalog is loaded before every run, and for the
+        // pre-commit hook on a handful of files it is a good part of the whole run.
+        let loaded: Vec<_> = BUILTIN_CHECKS
+            .par_iter()
+            .map(|(path, text)| load_check(path, text))
+            .collect();
+        for loaded in loaded {
+            match loaded {
                 Ok(c) => checks.push(c),
                 Err(e) => errors.extend(e),
             }

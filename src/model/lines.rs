@@ -10,17 +10,17 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push(i + 1),
-                // A lone CR ends a line too; CRLF counts once (at the LF).
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
-                _ => {}
+        // About one line per 40 bytes of IaC; memchr skips the bytes between line ends a
+        // word at a time (a byte loop here was the scan's top function of our own).
+        let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        starts.push(0);
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            // A lone CR ends a line too; CRLF counts once (at the LF).
+            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                starts.push(i + 1);
             }
-            i += 1;
         }
+        starts.shrink_to_fit();
         LineIndex { starts }
     }
 

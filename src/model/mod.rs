@@ -139,6 +139,34 @@ impl Node {
     }
 
     /// Follows a dotted path of map keys.
+    /// Drops every map entry that is not on one of `paths`; the subtree at the end of a path
+    /// is kept whole. Used to shrink a resource body to what later stages still read.
+    pub fn retain_paths(&mut self, paths: &[&[&str]]) {
+        if paths.iter().any(|p| p.is_empty()) {
+            return;
+        }
+        match &mut self.value {
+            Value::Map(entries) => {
+                entries.retain_mut(|(k, v)| {
+                    let sub: Vec<&[&str]> = paths
+                        .iter()
+                        .filter(|p| p[0] == k.name)
+                        .map(|p| &p[1..])
+                        .collect();
+                    if sub.is_empty() {
+                        return false;
+                    }
+                    v.retain_paths(&sub);
+                    true
+                });
+                entries.shrink_to_fit();
+            }
+            // Nothing on a path goes through a list or a scalar.
+            _ => self.value = Value::Null,
+        }
+        self.meta = None;
+    }
+
     pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
         let mut cur = self;
         for p in path {
@@ -248,8 +276,10 @@ pub struct Resource {
     pub span: Span,
     /// The resource body: Terraform block body, CloudFormation resource entry, Kubernetes object.
     pub body: Node,
-    /// Kubernetes: the pod spec, if this object has one.
-    pub pod_spec: Option<Node>,
+    /// Kubernetes: where the pod spec is in `body`, if this object has one (a path rather
+    /// than a copy: the pod spec is most of a workload, and resources are kept until the
+    /// report is written). Read it with [`Resource::pod_spec`].
+    pub pod_spec_path: Option<&'static [&'static str]>,
     /// Kubernetes: a workload without containers (a patch): "missing" findings are dropped.
     pub partial: bool,
     /// Group of resources that can refer to each other (module directory, template file).
@@ -257,4 +287,11 @@ pub struct Resource {
     /// Context every finding on this resource carries (e.g. the module call that created it):
     /// (file index, span, label).
     pub context: Vec<(usize, Span, String)>,
+}
+
+impl Resource {
+    /// Kubernetes: the pod spec, if this object has one.
+    pub fn pod_spec(&self) -> Option<&Node> {
+        self.pod_spec_path.and_then(|p| self.body.get_path(p))
+    }
 }

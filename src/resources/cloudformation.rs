@@ -49,7 +49,7 @@ pub fn resources(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>
             anchor: key.span,
             span: entry.span,
             body: resolve(entry, &params, 0),
-            pod_spec: None,
+            pod_spec_path: None,
             partial: false,
             group,
             context: Vec::new(),

@@ -31,19 +31,29 @@ fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// The objects of one YAML/JSON document (a `kind: List` yields its items).
-pub fn objects(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>) {
-    if !is_object(root) {
+/// The objects of one YAML/JSON document (a `kind: List` yields its items). The document
+/// is taken by value: each object becomes a resource body without a copy.
+pub fn objects(root: Node, file: usize, group: usize, out: &mut Vec<Resource>) {
+    if !is_object(&root) {
         return;
     }
     let kind = root
         .get("kind")
         .and_then(|k| k.as_str())
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .to_string();
     if kind == "List" || kind.ends_with("List") {
-        if let Some(items) = root.get("items").and_then(|i| i.as_list()) {
-            for item in items {
-                objects(item, file, group, out);
+        let Value::Map(entries) = root.value else {
+            return;
+        };
+        for (k, v) in entries {
+            if k.name == "items" {
+                if let Value::List(items) = v.value {
+                    for item in items {
+                        objects(item, file, group, out);
+                    }
+                }
+                break;
             }
         }
         return;
@@ -64,27 +74,26 @@ pub fn objects(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>) 
         .map(|n| n.span)
         .or_else(|| root.get("kind").map(|k| k.span))
         .unwrap_or(root.span);
-    let (pod_spec, partial) = match pod_spec_path(kind) {
+    let (pod_spec_path, partial) = match pod_spec_path(&kind) {
         Some(path) => {
-            let spec = root.get_path(path).cloned();
-            let has_containers = spec
-                .as_ref()
+            let has_containers = root
+                .get_path(path)
                 .and_then(|s| s.get("containers"))
                 .is_some_and(|c| matches!(c.value, Value::List(_)));
-            (spec, !has_containers)
+            (Some(path), !has_containers)
         }
         None => (None, false),
     };
     out.push(Resource {
         file,
         framework: Framework::Kubernetes,
-        rtype: kind.to_string(),
+        rtype: kind,
         address,
         ref_name: name,
         anchor,
         span: root.span,
-        body: root.clone(),
-        pod_spec,
+        body: root,
+        pod_spec_path,
         partial,
         group,
         context: Vec::new(),

@@ -201,29 +201,47 @@ fn target_lines(src: &crate::engine::Source, c: &Comment, next: &[Option<usize>]
     lines
 }
 
+/// Where a Kubernetes object's waivers are: its own annotations and its pod template's (where
+/// people put pod-level settings of a workload).
+fn k8s_annotation_paths(kind: &str) -> Vec<&'static [&'static str]> {
+    let own: &'static [&'static str] = &["metadata", "annotations"];
+    match kind {
+        "CronJob" => vec![
+            own,
+            &[
+                "spec",
+                "jobTemplate",
+                "spec",
+                "template",
+                "metadata",
+                "annotations",
+            ],
+        ],
+        "Pod" => vec![own],
+        _ => vec![own, &["spec", "template", "metadata", "annotations"]],
+    }
+}
+
+/// Shrinks an evaluated resource to what [`waivers`] reads (Kubernetes annotations,
+/// CloudFormation `Metadata`; nothing of a Terraform body): resources are kept from
+/// evaluation to the end of the run, and their full bodies were most of its memory.
+pub fn keep_waiver_data(r: &mut Resource) {
+    match r.framework {
+        Framework::Kubernetes => r.body.retain_paths(&k8s_annotation_paths(&r.rtype)),
+        Framework::CloudFormation => r.body.retain_paths(&[&["Metadata"]]),
+        Framework::Terraform => r.body.retain_paths(&[]),
+    }
+    r.pod_spec_path = None;
+}
+
 fn kubernetes(r: &Resource, catalog: &Catalog, out: &mut Vec<Waiver>) {
     let scope = Scope::Resource {
         file: r.file,
         address: r.address.clone(),
     };
-    let mut maps: Vec<&Node> = Vec::new();
-    maps.extend(r.body.get_path(&["metadata", "annotations"]));
-    // The pod template's annotations: where people put pod-level settings of a workload.
-    let template: &[&str] = match r.rtype.as_str() {
-        "CronJob" => &[
-            "spec",
-            "jobTemplate",
-            "spec",
-            "template",
-            "metadata",
-            "annotations",
-        ],
-        "Pod" => &[],
-        _ => &["spec", "template", "metadata", "annotations"],
-    };
-    if !template.is_empty() {
-        maps.extend(r.body.get_path(template));
-    }
+    let maps = k8s_annotation_paths(&r.rtype)
+        .into_iter()
+        .filter_map(|p| r.body.get_path(p));
     for m in maps {
         let Value::Map(entries) = &m.value else {
             continue;

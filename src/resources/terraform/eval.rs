@@ -318,7 +318,7 @@ impl<'t> Instance<'t> {
                         anchor: b.header,
                         span: b.span,
                         body,
-                        pod_spec: None,
+                        pod_spec_path: None,
                         partial: false,
                         group,
                         context: context.to_vec(),
