@@ -14,6 +14,7 @@ use crate::federation::{Federation, FederationError, FederationOptions};
 use crate::findings::FindingKind;
 use crate::model::{Framework, Span};
 use crate::packs::{LoadedPack, PackSource, PackSpec, MANIFEST_FILE};
+use crate::parse::Limits;
 use crate::scope::display_path;
 
 /// A mismatch between fixtures and what their check reported.
@@ -431,7 +432,7 @@ pub fn suites(dirs: &[PathBuf], opts: &FederationOptions) -> Result<Vec<Suite>, 
                 span: None,
                 required: false,
             };
-            let pack = LoadedPack::from_dir(spec, &abs, cwd, &opts.root)?;
+            let pack = LoadedPack::from_dir(spec, &abs, &Limits::default(), cwd, &opts.root)?;
             let manifest = pack
                 .manifest
                 .as_ref()

@@ -24,13 +24,25 @@ impl ParseError {
     }
 }
 
-/// Bounds on the work one file may cause.
-#[derive(Debug, Clone)]
+/// Bounds on the work one file (or one check) may cause. Each is configurable under `limits:`
+/// in `.guardrail.yaml` (see [`Limits::KEYS`]) and reported with its key when it is hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
+    /// `max-file-size`: larger files are skipped with a note (bytes).
     pub max_file_size: u64,
+    /// `max-depth`: nesting levels of a YAML or JSON document and of an HCL file's brackets;
+    /// deeper is a `parse-error`.
     pub max_depth: usize,
+    /// `max-alias-nodes`: nodes YAML aliases may expand to in one file (billion laughs).
     pub max_alias_nodes: usize,
+    /// `max-documents`: YAML documents in one file.
     pub max_documents: usize,
+    /// `max-regex-size`: compiled size of one regular expression of a check (bytes, the
+    /// `regex` crate's size limit); larger is `check-invalid`.
+    pub max_regex_size: usize,
+    /// `max-eval-depth`: nested Terraform expressions and references (`local.a` → `local.b`
+    /// → …) evaluated within one module; deeper values are unknown, with a note.
+    pub max_eval_depth: usize,
 }
 
 impl Default for Limits {
@@ -40,9 +52,56 @@ impl Default for Limits {
             max_depth: 500,
             max_alias_nodes: 1_000_000,
             max_documents: 10_000,
+            max_regex_size: 1 << 20,
+            max_eval_depth: 256,
         }
     }
 }
+
+impl Limits {
+    /// The configuration keys, in the order of the fields.
+    pub const KEYS: &'static [&'static str] = &[
+        "max-file-size",
+        "max-depth",
+        "max-alias-nodes",
+        "max-documents",
+        "max-regex-size",
+        "max-eval-depth",
+    ];
+
+    /// The largest value a key accepts. Depths are capped because parsing and evaluation
+    /// recurse once per level on worker threads with a fixed stack
+    /// ([`crate::engine::WORKER_STACK_SIZE`]); a stack overflow cannot be caught, so these
+    /// caps are what `tests/hostile.rs` proves safe in an unoptimised build.
+    pub fn max_of(key: &str) -> u64 {
+        match key {
+            "max-depth" => MAX_DEPTH_CAP as u64,
+            "max-eval-depth" => MAX_EVAL_DEPTH_CAP as u64,
+            "max-regex-size" => 1 << 30,
+            _ => u64::MAX / 2,
+        }
+    }
+
+    /// Sets the limit named by a configuration key; `false` for an unknown key.
+    pub fn set(&mut self, key: &str, value: u64) -> bool {
+        let as_usize = usize::try_from(value).unwrap_or(usize::MAX);
+        match key {
+            "max-file-size" => self.max_file_size = value,
+            "max-depth" => self.max_depth = as_usize,
+            "max-alias-nodes" => self.max_alias_nodes = as_usize,
+            "max-documents" => self.max_documents = as_usize,
+            "max-regex-size" => self.max_regex_size = as_usize,
+            "max-eval-depth" => self.max_eval_depth = as_usize,
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// The largest `max-depth` a configuration may set.
+pub const MAX_DEPTH_CAP: usize = 10_000;
+/// The largest `max-eval-depth` a configuration may set.
+pub const MAX_EVAL_DEPTH_CAP: usize = 2_000;
 
 /// A cheap bracket-depth prescan for the recursive parsers (hcl-edit, jsonc-parser): returns
 /// the span of the first bracket that goes past `max`. Strings are skipped roughly (double
@@ -67,7 +126,7 @@ pub fn check_nesting(text: &str, max: usize) -> Result<(), ParseError> {
                     depth += 1;
                     if depth > max {
                         return Err(ParseError::new(
-                            format!("nesting deeper than {max} levels"),
+                            format!("nesting deeper than {max} levels (`limits.max-depth`)"),
                             Span::new(i, i + 1),
                         ));
                     }

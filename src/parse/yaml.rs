@@ -99,7 +99,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
                 if docs.len() > limits.max_documents {
                     return Err(ParseError::new(
                         format!(
-                            "more than {} YAML documents in one file",
+                            "more than {} YAML documents in one file (`limits.max-documents`)",
                             limits.max_documents
                         ),
                         span,
@@ -115,7 +115,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
                 if cost > alias_budget {
                     return Err(ParseError::new(
                         format!(
-                            "YAML aliases expand to more than {} nodes (an alias bomb?)",
+                            "YAML aliases expand to more than {} nodes (an alias bomb? `limits.max-alias-nodes`)",
                             limits.max_alias_nodes
                         ),
                         span,
@@ -289,7 +289,10 @@ fn collection_end(text: &str, last_child: Option<usize>, end_event: Span) -> usi
 
 fn depth_error(limits: &Limits, span: Span) -> ParseError {
     ParseError::new(
-        format!("YAML nesting deeper than {} levels", limits.max_depth),
+        format!(
+            "YAML nesting deeper than {} levels (`limits.max-depth`)",
+            limits.max_depth
+        ),
         span,
     )
 }

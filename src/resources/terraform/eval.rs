@@ -27,8 +27,6 @@ use super::policy::{self, Seg};
 use super::vars::{self, Input, VarDecl};
 use super::EvalInputs;
 
-/// How deeply expressions (and chains of locals) may nest during evaluation.
-const MAX_EXPR_DEPTH: usize = 256;
 /// How deeply module calls may nest (a module calling itself stops here).
 const MAX_MODULE_DEPTH: usize = 24;
 /// More `count`/`for_each` instances than this are evaluated once, with unknown keys.
@@ -991,11 +989,12 @@ impl<'t> Instance<'t> {
             return Ok(Node::unknown("evaluation budget exhausted", vec![], n.span));
         }
         let depth = self.expr_depth.get();
-        if depth >= MAX_EXPR_DEPTH {
+        let max = self.tree.shared.inputs.max_eval_depth;
+        if depth >= max {
             self.tree.note(
                 file,
                 format!(
-                    "expressions nested deeper than {MAX_EXPR_DEPTH} levels; evaluation stopped"
+                    "expressions or references nested deeper than {max} levels (`limits.max-eval-depth`); evaluation stopped"
                 ),
             );
             return Ok(Node::unknown(
@@ -1953,6 +1952,7 @@ pub(crate) mod testing {
             cli_vars: &[],
             env_vars: &[],
             files: &files,
+            max_eval_depth: crate::parse::Limits::default().max_eval_depth,
         };
         let shared = Shared {
             dirs: &dirs,
