@@ -5,7 +5,9 @@ pub mod hcl;
 pub mod json;
 pub mod yaml;
 
-use crate::model::Span;
+use std::collections::HashSet;
+
+use crate::model::{Key, Node, Span};
 
 /// A file that could not be parsed, with where.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -138,4 +140,33 @@ pub fn check_nesting(text: &str, max: usize) -> Result<(), ParseError> {
         i += 1;
     }
     Ok(())
+}
+
+/// Duplicate-key detection in linear time: a map with hundreds of thousands of keys must not
+/// make parsing quadratic. Small maps (most of them) are scanned; past a few keys a hash set
+/// takes over.
+#[derive(Default)]
+pub(crate) struct SeenKeys {
+    set: Option<HashSet<String>>,
+}
+
+impl SeenKeys {
+    const SCAN_UP_TO: usize = 16;
+
+    /// True when `entries` has no key `name` yet; `name` then counts as present (the caller
+    /// pushes it).
+    pub(crate) fn insert(&mut self, entries: &[(Key, Node)], name: &str) -> bool {
+        if let Some(set) = &mut self.set {
+            return set.insert(name.to_string());
+        }
+        if entries.iter().any(|(k, _)| k.name == name) {
+            return false;
+        }
+        if entries.len() >= Self::SCAN_UP_TO {
+            let mut set: HashSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
+            set.insert(name.to_string());
+            self.set = Some(set);
+        }
+        true
+    }
 }
