@@ -111,6 +111,14 @@ pub fn init_thread_pool() {
         .build_global();
 }
 
+/// Runs `f` on a worker thread of the pool, whose stack is [`WORKER_STACK_SIZE`] once
+/// [`init_thread_pool`] ran. Parallel iterators alone do not guarantee that: one over a
+/// single item (one file, one Terraform root) runs on the calling thread, whose stack may be
+/// small. On a worker already, `f` runs in place.
+pub fn on_worker<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
 /// How many rounds of "load the modules that calls point to" a scan does at most.
 const MAX_MODULE_LOAD_ROUNDS: usize = 64;
 
@@ -337,8 +345,19 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
 }
 
 /// Scans a given set of files (from disk, or with their content attached, as a git snapshot
-/// does), adding to `result`.
+/// does), adding to `result`. Runs on a worker thread of the pool (see [`on_worker`]).
 pub fn scan_files(
+    cands: Vec<Candidate>,
+    opts: &ScanOptions,
+    catalog: &Catalog,
+    cwd: &Path,
+    root: &Path,
+    result: ScanResult,
+) -> ScanResult {
+    on_worker(move || scan_files_here(cands, opts, catalog, cwd, root, result))
+}
+
+fn scan_files_here(
     mut cands: Vec<Candidate>,
     opts: &ScanOptions,
     catalog: &Catalog,

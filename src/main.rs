@@ -31,8 +31,10 @@ fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     guardrail::engine::init_thread_pool();
     guardrail::panics::install_hook();
-    // A panic is a bug; it still ends like any other failure of the tool: a message, exit 2.
-    match guardrail::panics::catch(|| run(cli, &matches)) {
+    // On a worker of the pool: parsing, evaluation, filtering, rendering and dropping deep
+    // trees all recurse, and only the workers' stacks are sized for the depth limits. A panic
+    // is a bug; it still ends like any other failure of the tool: a message, exit 2.
+    match guardrail::engine::on_worker(|| guardrail::panics::catch(|| run(cli, &matches))) {
         Ok(code) => code,
         Err(msg) => {
             eprintln!(

@@ -968,3 +968,75 @@ fn maps_with_hundreds_of_thousands_of_keys_take_linear_time() {
         ]
     );
 }
+
+/// The largest depths a configuration may allow fit the worker stacks, in an unoptimised
+/// build, through every stage: parsing, resources, checks, waivers, every renderer, and
+/// dropping the trees. A stack overflow would abort the process (a signal, not exit 1).
+#[test]
+fn the_largest_configurable_depths_fit_the_worker_stacks() {
+    let n = guardrail::parse::MAX_DEPTH_CAP - 10;
+    let m = guardrail::parse::MAX_EVAL_DEPTH_CAP + 50;
+    let chain: String = (0..m)
+        .map(|i| format!("  l{i} = local.l{}\n", i + 1))
+        .collect();
+    let d = tree(&[
+        (
+            ".guardrail.yaml",
+            &format!(
+                "limits:\n  max-depth: {}\n  max-eval-depth: {}\n",
+                guardrail::parse::MAX_DEPTH_CAP,
+                guardrail::parse::MAX_EVAL_DEPTH_CAP
+            ),
+        ),
+        (
+            "pod.yaml",
+            &format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers: []\n  x:\n    {}x\n",
+                "- ".repeat(n)
+            ),
+        ),
+        (
+            "bucket.yaml",
+            &format!(
+                "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      AccessControl: PublicRead\n      Tags:\n        {}x\n",
+                "- ".repeat(n)
+            ),
+        ),
+        (
+            "chain.tf",
+            &format!(
+                "locals {{\n{chain}  l{m} = \"public-read\"\n}}\nresource \"aws_s3_bucket\" \"b\" {{\n  acl = local.l0\n}}\n"
+            ),
+        ),
+    ]);
+    let checks = [
+        "--check",
+        "aws-s3-bucket-public-acl",
+        "--check",
+        "k8s-host-network",
+    ];
+    let (code, v, _) = run(d.path(), &checks);
+    assert_eq!(code, 1);
+    assert_eq!(
+        ids(&v),
+        vec![
+            finding("aws-s3-bucket-public-acl", "bucket.yaml", 6, 22),
+            finding("k8s-host-network", "pod.yaml", 6, 16),
+        ]
+    );
+    assert!(
+        note(&v, "chain.tf").is_some_and(|n| n.contains("`limits.max-eval-depth`")),
+        "{}",
+        v["notes"]
+    );
+    for format in ["human", "sarif"] {
+        let out = guardrail(d.path())
+            .arg("scan")
+            .args(checks)
+            .args(["--format", format])
+            .timeout(TIMEOUT)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+    }
+}
