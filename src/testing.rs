@@ -236,7 +236,7 @@ pub fn run_check_dir(
         // JSON has no comments; other formats may use a sidecar too, for lines where a
         // comment would change the value (inside a heredoc).
         let sidecar = f.with_file_name(format!("{name}.expect"));
-        let mut exp = std::fs::read_to_string(&sidecar)
+        let mut exp = crate::scope::read::read_own_file(&sidecar)
             .map(|t| parse_sidecar(&display, &t))
             .unwrap_or_default();
         if !name.ends_with(".json") {

@@ -1,6 +1,8 @@
-//! `.guardrail.yaml`: reading, validation, located errors.
+//! `.guardrail.yaml` (reading, validation, located errors) and, on the same text, the
+//! baseline reader.
 #![no_main]
 
+use guardrail::baseline::Baseline;
 use guardrail::config::Config;
 use libfuzzer_sys::fuzz_target;
 
@@ -10,4 +12,5 @@ fuzz_target!(|data: &[u8]| {
     };
     let dir = guardrail_fuzz::empty_dir().to_path_buf();
     let _ = Config::parse(".guardrail.yaml".into(), text.to_string(), dir, String::new());
+    let _ = Baseline::parse(".guardrail-baseline.json".into(), text.to_string());
 });
