@@ -1009,6 +1009,37 @@ fn the_largest_configurable_depths_fit_the_worker_stacks() {
             ),
         ),
     ]);
+    // One evaluation recurses through a whole module tree (a caller reads an output, which
+    // reads a local of the callee, …): 24 nested modules of 1,000 chained locals each.
+    for k in 0..24 {
+        let next = if k < 23 {
+            "module.next.out"
+        } else {
+            "\"public-read\""
+        };
+        let locals: String = (0..1000)
+            .map(|i| format!("  l{i} = local.l{}\n", i + 1))
+            .collect();
+        let call = if k < 23 {
+            format!("module \"next\" {{\n  source = \"../m{}\"\n}}\n", k + 1)
+        } else {
+            String::new()
+        };
+        common::write(
+            d.path(),
+            &[(
+                &format!("modules/m{k}/main.tf"),
+                &format!("locals {{\n{locals}  l1000 = {next}\n}}\noutput \"out\" {{\n  value = local.l0\n}}\n{call}"),
+            )],
+        );
+    }
+    common::write(
+        d.path(),
+        &[(
+            "modules/root/main.tf",
+            "module \"first\" {\n  source = \"../m0\"\n}\nresource \"aws_s3_bucket\" \"m\" {\n  acl = module.first.out\n}\n",
+        )],
+    );
     let checks = [
         "--check",
         "aws-s3-bucket-public-acl",
@@ -1024,11 +1055,14 @@ fn the_largest_configurable_depths_fit_the_worker_stacks() {
             finding("k8s-host-network", "pod.yaml", 6, 16),
         ]
     );
-    assert!(
-        note(&v, "chain.tf").is_some_and(|n| n.contains("`limits.max-eval-depth`")),
-        "{}",
-        v["notes"]
-    );
+    for file in ["chain.tf", "modules/m1/main.tf"] {
+        assert!(
+            note(&v, file)
+                .is_some_and(|n| n.contains("deeper than 2000 levels (`limits.max-eval-depth`)")),
+            "{file}: {}",
+            v["notes"]
+        );
+    }
     for format in ["human", "sarif"] {
         let out = guardrail(d.path())
             .arg("scan")

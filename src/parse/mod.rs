@@ -55,7 +55,7 @@ impl Default for Limits {
             max_alias_nodes: 1_000_000,
             max_documents: 10_000,
             max_regex_size: 1 << 20,
-            max_eval_depth: 256,
+            max_eval_depth: 512,
         }
     }
 }

@@ -71,6 +71,7 @@ pub fn evaluate_root(shared: &Shared, dir: &ModuleDir) -> TreeResult {
         reached: RefCell::new(BTreeSet::new()),
         groups: Cell::new(0),
         steps: Cell::new(0),
+        expr_depth: Cell::new(0),
     };
     let mut resources = Vec::new();
     {
@@ -93,6 +94,10 @@ struct Tree<'t> {
     groups: Cell<usize>,
     /// Evaluations spent so far (bounded by [`MAX_STEPS`]).
     steps: Cell<u64>,
+    /// Nesting of the evaluation in progress, across module instances: one evaluation
+    /// recurses through the calls of a whole module tree (a module output read by its
+    /// caller), so the bound on the stack must be the tree's, not each instance's.
+    expr_depth: Cell<usize>,
 }
 
 impl Tree<'_> {
@@ -196,7 +201,6 @@ struct Instance<'t> {
     calls: RefCell<HashMap<String, Rc<Call<'t>>>>,
     calls_busy: RefCell<HashSet<String>>,
     outputs: RefCell<Option<Slot>>,
-    expr_depth: Cell<usize>,
 }
 
 impl<'t> Instance<'t> {
@@ -261,7 +265,6 @@ impl<'t> Instance<'t> {
             calls: RefCell::new(HashMap::new()),
             calls_busy: RefCell::new(HashSet::new()),
             outputs: RefCell::new(None),
-            expr_depth: Cell::new(0),
         }
     }
 
@@ -988,7 +991,7 @@ impl<'t> Instance<'t> {
             }
             return Ok(Node::unknown("evaluation budget exhausted", vec![], n.span));
         }
-        let depth = self.expr_depth.get();
+        let depth = self.tree.expr_depth.get();
         let max = self.tree.shared.inputs.max_eval_depth;
         if depth >= max {
             self.tree.note(
@@ -1003,9 +1006,9 @@ impl<'t> Instance<'t> {
                 n.span,
             ));
         }
-        self.expr_depth.set(depth + 1);
+        self.tree.expr_depth.set(depth + 1);
         let r = self.eval_inner(n, sc, file);
-        self.expr_depth.set(depth);
+        self.tree.expr_depth.set(depth);
         r
     }
 
@@ -1965,6 +1968,7 @@ pub(crate) mod testing {
             reached: RefCell::new(BTreeSet::new()),
             groups: Cell::new(0),
             steps: Cell::new(0),
+            expr_depth: Cell::new(0),
         };
         let inst = Instance::new(&tree, &dir, Vec::new(), Vec::new(), None);
         // The expression is not in the module text: evaluate it as if in another file.
