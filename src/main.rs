@@ -25,16 +25,28 @@ use guardrail::report::{self, Format, ReportInput, ReportOptions, DEFAULT_SARIF_
 use guardrail::scope::git::DiffSpec;
 use guardrail::{explain, testing};
 
-/// Parsers recurse per nesting level: give worker threads room (depth is also bounded).
-const STACK_SIZE: usize = 64 * 1024 * 1024;
-
 fn main() -> ExitCode {
     // Matches are kept so that `--var` and `--var-file` can be applied in command-line order.
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(STACK_SIZE)
-        .build_global();
+    guardrail::engine::init_thread_pool();
+    guardrail::panics::install_hook();
+    // On a worker of the pool: parsing, evaluation, filtering, rendering and dropping deep
+    // trees all recurse, and only the workers' stacks are sized for the depth limits. A panic
+    // is a bug; it still ends like any other failure of the tool: a message, exit 2.
+    match guardrail::engine::on_worker(|| guardrail::panics::catch(|| run(cli, &matches))) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!(
+                "error: {}",
+                guardrail::panics::internal_error("running", &msg)
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli, matches: &ArgMatches) -> ExitCode {
     let color_allowed = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let result = match cli.command {
         Command::Scan(args) => run_scan(
@@ -170,6 +182,7 @@ impl Pipeline<'_> {
             workspace: Some(self.workspace.clone()),
             frameworks: self.frameworks.clone(),
             show_unknown: self.show_unknown,
+            limits: fed.limits(),
             ..Default::default()
         };
         let Some((spec, scope)) = self.diff.clone() else {
