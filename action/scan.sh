@@ -9,7 +9,7 @@
 # also writes the SARIF in the same run.
 #
 #   in:  INPUT_PATHS INPUT_SCOPE INPUT_FAIL_ON INPUT_CONFIG INPUT_SARIF_FILE INPUT_UPLOAD_SARIF
-#        INPUT_CATEGORY INPUT_ARGS, EVENT_NAME PR_BASE_SHA PR_HEAD_REPO PUSH_BEFORE, and the
+#        INPUT_CATEGORY INPUT_ARGS INPUT_REQUIRED_PACK, EVENT_NAME PR_BASE_SHA PR_HEAD_REPO PUSH_BEFORE, and the
 #        runner's GITHUB_* / RUNNER_TEMP variables. Inputs arrive through the environment,
 #        never through expressions in this script.
 #   out: findings, sarif-file, status (0 pass, 1 findings at or above fail-on, 2 failure),
@@ -49,6 +49,8 @@ common=()
 [ -z "${INPUT_CONFIG:-}" ] || common+=(--config "$INPUT_CONFIG")
 common+=(--sarif-category "${INPUT_CATEGORY:-guardrail/}")
 if [ "${#extra[@]}" -gt 0 ]; then common+=("${extra[@]}"); fi
+read -r -d '' -a packs < <(printf '%s' "${INPUT_REQUIRED_PACK:-}") || true
+for p in ${packs[@]+"${packs[@]}"}; do common+=(--require-pack "$p"); done
 fail_on=()
 [ -z "${INPUT_FAIL_ON:-}" ] || fail_on=(--fail-on "$INPUT_FAIL_ON")
 scope=${INPUT_SCOPE:-lines}
