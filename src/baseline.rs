@@ -53,10 +53,11 @@ pub struct Baseline {
 impl Baseline {
     /// Reads a baseline file.
     pub fn load(path: &std::path::Path, display: String) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
-            path: display.clone(),
-            source,
-        })?;
+        let text =
+            crate::scope::read::read_own_file(path).map_err(|source| BaselineError::Read {
+                path: display.clone(),
+                source,
+            })?;
         Baseline::parse(display, text)
     }
 

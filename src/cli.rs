@@ -130,10 +130,11 @@ pub struct BaselineArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan (for `diff`: only report these files; a named file
-    /// without changes is reported in full).
+    /// Files or directories to scan (for `diff`: only report these files, a named file
+    /// without changes in full, and the changes under these directories).
     pub paths: Vec<PathBuf>,
-    /// Output format: human, json, sarif.
+    /// Output format: human, json, sarif, github (workflow-command annotations), markdown
+    /// (a job summary).
     #[arg(long, short = 'f', default_value = "human")]
     pub format: String,
     /// Write the report to this file instead of stdout.
@@ -179,6 +180,14 @@ pub struct ScanArgs {
     pub sarif_include_suppressed: bool,
     #[command(flatten)]
     pub packs: PackArgs,
+    /// SARIF `automationDetails.id`: code scanning keeps the results of each category apart,
+    /// so scans of different parts of one repository need different categories.
+    #[arg(long, value_name = "CATEGORY", default_value = crate::report::DEFAULT_SARIF_CATEGORY)]
+    pub sarif_category: String,
+    /// Markdown: link each location to URL/<path>#L<line>. Default on GitHub Actions:
+    /// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA.
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -41,7 +41,8 @@ pub struct DiffOptions {
     pub spec: DiffSpec,
     pub scope: DiffScope,
     /// Files named on the command line (as the pre-commit hook passes them): only these are
-    /// reported; a named file without changes is reported in full.
+    /// reported; a named file without changes is reported in full. A named directory reports
+    /// the changes under it.
     pub paths: Vec<PathBuf>,
     pub scan: ScanOptions,
 }
@@ -120,22 +121,31 @@ pub fn run(
     let excludes = exclude_set(&opts.scan.excludes)
         .map_err(|e| GitError::Other(format!("invalid --exclude pattern: {e}")))?;
 
-    // Files named on the command line (pre-commit), repository-relative.
-    let named: BTreeSet<String> = opts
-        .paths
+    // Files named on the command line (pre-commit), repository-relative. A named directory
+    // (the GitHub Action's `paths`) restricts the report to the changes under it.
+    let (dirs, files): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        opts.paths.iter().partition(|p| cwd.join(p).is_dir());
+    let named: BTreeSet<String> = files
         .iter()
         .map(|p| repo_relative(p, &cwd, &root))
         .collect();
+    let named_dirs: Vec<String> = dirs.iter().map(|p| repo_relative(p, &cwd, &root)).collect();
+    let is_named = |p: &str| {
+        (named.is_empty() && named_dirs.is_empty())
+            || named.contains(p)
+            || named_dirs.iter().any(|d| {
+                d.is_empty()
+                    || p.strip_prefix(d.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+    };
     let keep_path = |p: &str| !excludes.is_match(p) && kind_of(p).is_some();
     let mut changes: Vec<&git::FileChange> = gd
         .changes
         .iter()
         .filter(|c| {
             let paths = [c.new_path.as_deref(), c.old_path.as_deref()];
-            paths
-                .iter()
-                .flatten()
-                .any(|p| keep_path(p) && (named.is_empty() || named.contains(*p)))
+            paths.iter().flatten().any(|p| keep_path(p) && is_named(p))
         })
         .collect();
     changes.sort_by(|a, b| (&a.new_path, &a.old_path).cmp(&(&b.new_path, &b.old_path)));

@@ -12,6 +12,7 @@ use crate::model::{Framework, LineIndex, Node, Resource, Span};
 use crate::parse::{self, hcl::HclBlock, Limits, ParseError};
 use crate::resources::terraform::{self, CliVar, ModuleDir, ModuleFile};
 use crate::resources::{cloudformation, kubernetes, ResourceIndex};
+use crate::scope::read::ReadError;
 use crate::scope::{self, Candidate, FileKind, Note};
 
 /// A Terraform variable input from the command line.
@@ -92,6 +93,30 @@ pub struct ScanResult {
     /// Problems with the tool's own input (unreadable paths): exit code 2.
     pub errors: Vec<String>,
     pub summary: Summary,
+}
+
+/// The stack of every worker thread that parses or evaluates. Parsing and evaluation recurse
+/// once per nesting level (hcl-edit and jsonc-parser per bracket and operand, the Terraform
+/// evaluator per expression, the condition evaluator per nested condition); depth prescans
+/// and limits bound the levels, and this leaves room for the largest allowed depth in an
+/// unoptimised build, where frames are several times larger (see `tests/hostile.rs`).
+pub const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
+
+/// Sets up rayon's global pool with [`WORKER_STACK_SIZE`] stacks (threads: `RAYON_NUM_THREADS`,
+/// else one per core). Call once, before the first scan; later calls do nothing.
+pub fn init_thread_pool() {
+    // An error means the pool already exists (set up by an earlier call): nothing to do.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_SIZE)
+        .build_global();
+}
+
+/// Runs `f` on a worker thread of the pool, whose stack is [`WORKER_STACK_SIZE`] once
+/// [`init_thread_pool`] ran. Parallel iterators alone do not guarantee that: one over a
+/// single item (one file, one Terraform root) runs on the calling thread, whose stack may be
+/// small. On a worker already, `f` runs in place.
+pub fn on_worker<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
 }
 
 /// How many rounds of "load the modules that calls point to" a scan does at most.
@@ -192,6 +217,28 @@ fn without_template_markup(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// Reads and parses one file; a panic inside becomes an internal error naming the file.
+fn parse_guarded(cand: Candidate, limits: &Limits) -> ParsedFile {
+    let (path, display, kind) = (cand.path.clone(), cand.display.clone(), cand.kind);
+    match crate::panics::catch(|| {
+        crate::panics::inject("parse", &cand.display);
+        parse_file(cand, limits)
+    }) {
+        Ok(pf) => pf,
+        Err(msg) => ParsedFile {
+            io_error: Some(crate::panics::internal_error("reading this file", &msg)),
+            cand: Candidate {
+                path,
+                display,
+                kind,
+                bytes: None,
+            },
+            text: String::new(),
+            content: Content::NotIac,
+        },
+    }
+}
+
 fn parse_file(mut cand: Candidate, limits: &Limits) -> ParsedFile {
     let failed = |cand: Candidate, text: String, e: ParseError| ParsedFile {
         cand,
@@ -199,45 +246,31 @@ fn parse_file(mut cand: Candidate, limits: &Limits) -> ParsedFile {
         content: Content::Failed(e),
         io_error: None,
     };
-    let size = match &cand.bytes {
-        Some(b) => Ok(b.len() as u64),
-        None => std::fs::metadata(&cand.path).map(|m| m.len()),
-    };
-    match size {
-        Ok(len) if len > limits.max_file_size => {
-            let msg = format!(
-                "file is larger than {} bytes; skipped",
-                limits.max_file_size
-            );
-            return ParsedFile {
-                cand,
-                text: String::new(),
-                content: Content::Skipped(msg),
-                io_error: None,
-            };
-        }
-        Ok(_) => {}
-        Err(e) => {
-            return ParsedFile {
-                cand,
-                text: String::new(),
-                content: Content::NotIac,
-                io_error: Some(format!("cannot read: {e}")),
-            }
-        }
-    }
     let read = match cand.bytes.take() {
+        Some(b) if b.len() as u64 > limits.max_file_size => Err(ReadError::TooLarge {
+            size: b.len() as u64,
+            max: limits.max_file_size,
+        }),
         Some(b) => Ok(b),
-        None => std::fs::read(&cand.path),
+        None => scope::read::read_regular(&cand.path, limits.max_file_size),
     };
     let bytes = match read {
         Ok(b) => b,
-        Err(e) => {
+        Err(e @ ReadError::Io(_)) => {
             return ParsedFile {
                 cand,
                 text: String::new(),
                 content: Content::NotIac,
-                io_error: Some(format!("cannot read: {e}")),
+                io_error: Some(e.to_string()),
+            }
+        }
+        // Too large, not a regular file, gone since the walk: skipped with a note.
+        Err(e) => {
+            return ParsedFile {
+                cand,
+                text: String::new(),
+                content: Content::Skipped(e.to_string()),
+                io_error: None,
             }
         }
     };
@@ -354,8 +387,19 @@ pub fn scan(opts: &ScanOptions, catalog: &Catalog, cwd: &Path, root: &Path) -> S
 }
 
 /// Scans a given set of files (from disk, or with their content attached, as a git snapshot
-/// does), adding to `result`.
+/// does), adding to `result`. Runs on a worker thread of the pool (see [`on_worker`]).
 pub fn scan_files(
+    cands: Vec<Candidate>,
+    opts: &ScanOptions,
+    catalog: &Catalog,
+    cwd: &Path,
+    root: &Path,
+    result: ScanResult,
+) -> ScanResult {
+    on_worker(move || scan_files_here(cands, opts, catalog, cwd, root, result))
+}
+
+fn scan_files_here(
     mut cands: Vec<Candidate>,
     opts: &ScanOptions,
     catalog: &Catalog,
@@ -414,14 +458,14 @@ pub fn scan_files(
     let parsed: Vec<(ParsedFile, LineIndex)> = cands
         .into_par_iter()
         .map(|c| {
-            let pf = parse_file(c, limits);
+            let pf = parse_guarded(c, limits);
             let lines = LineIndex::new(&pf.text);
             (pf, lines)
         })
         .collect();
     let var_files: Vec<(usize, ParsedFile)> = var_file_cands
         .into_iter()
-        .map(|(order, c)| (order, parse_file(c, limits)))
+        .map(|(order, c)| (order, parse_guarded(c, limits)))
         .collect();
 
     let mut sources: Vec<Source> = Vec::new();
@@ -444,6 +488,10 @@ pub fn scan_files(
             result
                 .errors
                 .push(format!("--var-file {}: {}", vf.cand.display, e.message));
+        } else if let Content::Skipped(why) = &vf.content {
+            result
+                .errors
+                .push(format!("--var-file {}: {why}", vf.cand.display));
         }
     }
 
@@ -570,8 +618,16 @@ pub fn scan_files(
         cli_vars: &cli_vars,
         env_vars: &opts.env_vars,
         files: &reader,
+        max_eval_depth: limits.max_eval_depth,
     };
     let (evaluated, _) = terraform::evaluate(&modules, &inputs, group);
+    for (file, message) in evaluated.errors {
+        result.errors.push(format!(
+            "{}: {}",
+            sources[file].path,
+            crate::panics::internal_error("evaluating this Terraform module", &message)
+        ));
+    }
     for (file, message) in evaluated.notes {
         result.notes.push(Note {
             path: sources[file].path.clone(),
@@ -584,135 +640,147 @@ pub fn scan_files(
 
     result.summary.resources = resources.len();
     let index = ResourceIndex::new(resources);
-    let evaluated: Vec<Vec<Finding>> = index
+    let evaluated: Vec<Result<Vec<Finding>, String>> = index
         .resources
         .par_iter()
         .map(|r| {
-            eval::evaluate_resource(catalog, &index, r, opts.show_unknown)
-                .into_iter()
-                .flat_map(|rr| {
-                    let check = &catalog.checks[rr.check];
-                    let path = &sources[r.file].path;
-                    let mut out = Vec::new();
-                    if let Some((span, why)) = rr.unknown {
-                        // Like findings: a downloaded module's line is shown at its call site.
-                        let (file, span) = if is_downloaded(&sources[r.file].path) {
-                            r.context
-                                .iter()
-                                .find(|c| !is_downloaded(&sources[c.0].path))
-                                .map(|c| (c.0, c.1))
-                                .unwrap_or((r.file, span))
-                        } else {
-                            (r.file, span)
-                        };
-                        out.push(Finding {
-                            check_id: check.id.clone(),
-                            severity: Severity::Info,
-                            message: format!(
-                                "{}: not decided, a value is unknown ({why})",
-                                check.id
-                            ),
-                            file,
-                            span,
-                            label: format!("unknown: {why}"),
-                            secondary: vec![],
-                            resource: r.address.clone(),
-                            resource_span: Some(r.span),
-                            fingerprint: fingerprint(&[path, &r.address, &check.id, "unknown"]),
-                            kind: FindingKind::Unknown,
-                            enforced: false,
-                            notes: vec![],
-                        });
-                    }
-                    for m in rr.marks {
-                        let file = m.file.unwrap_or(r.file);
-                        let mut secondary = Vec::new();
-                        if (m.span != r.anchor || file != r.file)
-                            && r.framework != Framework::Kubernetes
-                        {
-                            secondary.push(Related {
-                                file: r.file,
-                                span: r.anchor,
-                                label: "in this resource".to_string(),
+            crate::panics::catch(|| {
+                crate::panics::inject("check", &sources[r.file].path);
+                eval::evaluate_resource(catalog, &index, r, opts.show_unknown)
+                    .into_iter()
+                    .flat_map(|rr| {
+                        let check = &catalog.checks[rr.check];
+                        let path = &sources[r.file].path;
+                        let mut out = Vec::new();
+                        if let Some((span, why)) = rr.unknown {
+                            // Like findings: a downloaded module's line is shown at its call site.
+                            let (file, span) = if is_downloaded(&sources[r.file].path) {
+                                r.context
+                                    .iter()
+                                    .find(|c| !is_downloaded(&sources[c.0].path))
+                                    .map(|c| (c.0, c.1))
+                                    .unwrap_or((r.file, span))
+                            } else {
+                                (r.file, span)
+                            };
+                            out.push(Finding {
+                                check_id: check.id.clone(),
+                                severity: Severity::Info,
+                                message: format!(
+                                    "{}: not decided, a value is unknown ({why})",
+                                    check.id
+                                ),
+                                file,
+                                span,
+                                label: format!("unknown: {why}"),
+                                secondary: vec![],
+                                resource: r.address.clone(),
+                                resource_span: Some(r.span),
+                                fingerprint: fingerprint(&[path, &r.address, &check.id, "unknown"]),
+                                kind: FindingKind::Unknown,
+                                enforced: false,
+                                notes: vec![],
                             });
                         }
-                        secondary.extend(m.via.iter().map(|(file, span)| Related {
-                            file: *file,
-                            span: *span,
-                            label: "value comes from here".to_string(),
-                        }));
-                        secondary.extend(r.context.iter().map(|(file, span, label)| Related {
-                            file: *file,
-                            span: *span,
-                            label: label.clone(),
-                        }));
-                        let mut primary = Related {
-                            file,
-                            span: m.span,
-                            label: m.label,
-                        };
-                        // Nobody edits a module downloaded by `terraform init`: point at the
-                        // call site in the repository (the argument that carried the value,
-                        // else the module block), and show the module's line as context.
-                        if is_downloaded(&sources[file].path) {
-                            if let Some(i) = secondary
-                                .iter()
-                                .position(|rel| !is_downloaded(&sources[rel.file].path))
+                        for m in rr.marks {
+                            let file = m.file.unwrap_or(r.file);
+                            let mut secondary = Vec::new();
+                            if (m.span != r.anchor || file != r.file)
+                                && r.framework != Framework::Kubernetes
                             {
-                                let site = secondary.remove(i);
-                                let inner = std::mem::replace(
-                                    &mut primary,
-                                    Related {
-                                        file: site.file,
-                                        span: site.span,
-                                        label: String::new(),
-                                    },
-                                );
-                                primary.label = inner.label.clone();
-                                secondary.insert(
-                                    0,
-                                    Related {
-                                        label: "in the downloaded module".to_string(),
-                                        ..inner
-                                    },
-                                );
+                                secondary.push(Related {
+                                    file: r.file,
+                                    span: r.anchor,
+                                    label: "in this resource".to_string(),
+                                });
                             }
+                            secondary.extend(m.via.iter().map(|(file, span)| Related {
+                                file: *file,
+                                span: *span,
+                                label: "value comes from here".to_string(),
+                            }));
+                            secondary.extend(r.context.iter().map(|(file, span, label)| Related {
+                                file: *file,
+                                span: *span,
+                                label: label.clone(),
+                            }));
+                            let mut primary = Related {
+                                file,
+                                span: m.span,
+                                label: m.label,
+                            };
+                            // Nobody edits a module downloaded by `terraform init`: point at the
+                            // call site in the repository (the argument that carried the value,
+                            // else the module block), and show the module's line as context.
+                            if is_downloaded(&sources[file].path) {
+                                if let Some(i) = secondary
+                                    .iter()
+                                    .position(|rel| !is_downloaded(&sources[rel.file].path))
+                                {
+                                    let site = secondary.remove(i);
+                                    let inner = std::mem::replace(
+                                        &mut primary,
+                                        Related {
+                                            file: site.file,
+                                            span: site.span,
+                                            label: String::new(),
+                                        },
+                                    );
+                                    primary.label = inner.label.clone();
+                                    secondary.insert(
+                                        0,
+                                        Related {
+                                            label: "in the downloaded module".to_string(),
+                                            ..inner
+                                        },
+                                    );
+                                }
+                            }
+                            // Two calls of one module (from two roots) may share an address: the
+                            // outermost call site tells them apart.
+                            let caller = r
+                                .context
+                                .last()
+                                .map(|c| sources[c.0].path.as_str())
+                                .unwrap_or("");
+                            out.push(Finding {
+                                check_id: check.id.clone(),
+                                severity: check.severity,
+                                message: check.message().to_string(),
+                                file: primary.file,
+                                span: primary.span,
+                                label: primary.label,
+                                secondary,
+                                resource: r.address.clone(),
+                                // For diff scoping, which compares it with the changed lines
+                                // of the finding's own file.
+                                resource_span: (primary.file == r.file).then_some(r.span),
+                                fingerprint: if caller.is_empty() {
+                                    fingerprint(&[path, &r.address, &check.id, &m.key])
+                                } else {
+                                    fingerprint(&[path, &r.address, &check.id, &m.key, caller])
+                                },
+                                kind: FindingKind::Check,
+                                enforced: false,
+                                notes: vec![],
+                            });
                         }
-                        // Two calls of one module (from two roots) may share an address: the
-                        // outermost call site tells them apart.
-                        let caller = r
-                            .context
-                            .last()
-                            .map(|c| sources[c.0].path.as_str())
-                            .unwrap_or("");
-                        out.push(Finding {
-                            check_id: check.id.clone(),
-                            severity: check.severity,
-                            message: check.message().to_string(),
-                            file: primary.file,
-                            span: primary.span,
-                            label: primary.label,
-                            secondary,
-                            resource: r.address.clone(),
-                            // For diff scoping, which compares it with the changed lines
-                            // of the finding's own file.
-                            resource_span: (primary.file == r.file).then_some(r.span),
-                            fingerprint: if caller.is_empty() {
-                                fingerprint(&[path, &r.address, &check.id, &m.key])
-                            } else {
-                                fingerprint(&[path, &r.address, &check.id, &m.key, caller])
-                            },
-                            kind: FindingKind::Check,
-                            enforced: false,
-                            notes: vec![],
-                        });
-                    }
-                    out
-                })
-                .collect()
+                        out
+                    })
+                    .collect()
+            })
         })
         .collect();
-    findings.extend(evaluated.into_iter().flatten());
+    for (r, e) in index.resources.iter().zip(&evaluated) {
+        if let Err(msg) = e {
+            result.errors.push(format!(
+                "{}: {}",
+                sources[r.file].path,
+                crate::panics::internal_error(&format!("running checks on {}", r.address), msg)
+            ));
+        }
+    }
+    findings.extend(evaluated.into_iter().filter_map(Result::ok).flatten());
     findings.sort_by(|a, b| {
         (
             &sources[a.file].path,
@@ -835,10 +903,12 @@ fn load_called_modules(
                 continue;
             }
             if let Ok(entries) = std::fs::read_dir(&d) {
+                // Regular files only: a symbolic link is not followed (it could lead out of
+                // the tree), a FIFO never opened.
                 let mut paths: Vec<PathBuf> = entries
                     .filter_map(|e| e.ok())
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
                     .map(|e| e.path())
-                    .filter(|p| p.is_file())
                     .collect();
                 paths.sort();
                 for p in paths {
@@ -868,7 +938,7 @@ fn load_called_modules(
         }
         let parsed: Vec<ParsedFile> = cands
             .into_par_iter()
-            .map(|c| parse_file(c, limits))
+            .map(|c| parse_guarded(c, limits))
             .collect();
         for pf in parsed {
             let dir = terraform::modules::normalize(pf.cand.path.parent().unwrap_or(Path::new("")));

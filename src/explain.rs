@@ -25,7 +25,7 @@ pub fn fixture_example(dir: &Path, root: &Path, cwd: &Path) -> Option<(String, S
         let n = p.file_name().unwrap_or_default().to_string_lossy();
         n.starts_with("fail") && !n.ends_with(".expect")
     })?;
-    let text = std::fs::read_to_string(&f).ok()?;
+    let text = crate::scope::read::read_own_file(&f).ok()?;
     Some((crate::scope::display_path(&f, root, cwd), text))
 }
 

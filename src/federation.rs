@@ -18,6 +18,7 @@ use crate::packs::{
     self, GitCache, LoadedPack, Lock, LockEntry, PackError, PackSource, PackSpec, ResolveMode,
     WaiverRules, LOCK_FILE,
 };
+use crate::parse::Limits;
 
 /// What to load.
 #[derive(Debug, Clone, Default)]
@@ -212,13 +213,14 @@ impl Federation {
         let base = config
             .map(|c| c.dir.clone())
             .unwrap_or_else(|| opts.cwd.clone());
+        let limits = config.map(|c| c.limits.clone()).unwrap_or_default();
         let mut cache: Option<GitCache> = None;
         for spec in specs {
             let pack = match spec.source.clone() {
                 PackSource::Builtin => LoadedPack::builtin(spec),
                 PackSource::Path { dir } => {
                     let dir = base.join(dir);
-                    LoadedPack::from_dir(spec, &dir, &opts.cwd, &opts.root)?
+                    LoadedPack::from_dir(spec, &dir, &limits, &opts.cwd, &opts.root)?
                 }
                 PackSource::Git { url, rev } => {
                     if cache.is_none() {
@@ -236,7 +238,8 @@ impl Federation {
                     };
                     let resolved = packs::resolve_git(cache, &url, &rev, entry, mode)?;
                     let dir = cache.materialize(&url, &resolved.commit)?;
-                    let mut pack = LoadedPack::from_dir(spec, &dir, &opts.cwd, &opts.root)?;
+                    let mut pack =
+                        LoadedPack::from_dir(spec, &dir, &limits, &opts.cwd, &opts.root)?;
                     pack.commit = Some(resolved.commit.clone());
                     pack.rev_kind = Some(resolved.kind);
                     if !pack.spec.required {
@@ -321,7 +324,9 @@ impl Federation {
                 pack: LOCAL_PACK.to_string(),
                 version: String::new(),
             };
-            let (mut local, mut bad) = packs::load_checks_dir(&dir, &origin, &opts.cwd, &opts.root);
+            let limits = self.limits();
+            let (mut local, mut bad) =
+                packs::load_checks_dir(&dir, &origin, &limits, &opts.cwd, &opts.root);
             self.local = Some((dir, local.len()));
             checks.append(&mut local);
             invalid.append(&mut bad);
@@ -511,6 +516,14 @@ impl Federation {
             .as_ref()
             .and_then(|c| c.fail_on.as_ref())
             .map(|s| s.value.as_str())
+    }
+
+    /// The configuration's `limits:` (defaults without a configuration).
+    pub fn limits(&self) -> Limits {
+        self.config
+            .as_ref()
+            .map(|c| c.limits.clone())
+            .unwrap_or_default()
     }
 
     /// The configured baseline file.

@@ -13,6 +13,7 @@ pub mod filter;
 pub mod findings;
 pub mod model;
 pub mod packs;
+pub mod panics;
 pub mod parse;
 pub mod report;
 pub mod resources;

@@ -21,20 +21,32 @@ use guardrail::federation::{Federation, FederationOptions};
 use guardrail::filter::{self, FilterOptions};
 use guardrail::model::Framework;
 use guardrail::packs::PackSource;
-use guardrail::report::{self, Format, ReportInput};
+use guardrail::report::{self, Format, ReportInput, ReportOptions, DEFAULT_SARIF_CATEGORY};
 use guardrail::scope::git::DiffSpec;
 use guardrail::{explain, testing};
-
-/// Parsers recurse per nesting level: give worker threads room (depth is also bounded).
-const STACK_SIZE: usize = 64 * 1024 * 1024;
 
 fn main() -> ExitCode {
     // Matches are kept so that `--var` and `--var-file` can be applied in command-line order.
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(STACK_SIZE)
-        .build_global();
+    guardrail::engine::init_thread_pool();
+    guardrail::panics::install_hook();
+    // On a worker of the pool: parsing, evaluation, filtering, rendering and dropping deep
+    // trees all recurse, and only the workers' stacks are sized for the depth limits. A panic
+    // is a bug; it still ends like any other failure of the tool: a message, exit 2.
+    match guardrail::engine::on_worker(|| guardrail::panics::catch(|| run(cli, &matches))) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!(
+                "error: {}",
+                guardrail::panics::internal_error("running", &msg)
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli, matches: &ArgMatches) -> ExitCode {
     let color_allowed = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let result = match cli.command {
         Command::Scan(args) => run_scan(
@@ -170,6 +182,7 @@ impl Pipeline<'_> {
             workspace: Some(self.workspace.clone()),
             frameworks: self.frameworks.clone(),
             show_unknown: self.show_unknown,
+            limits: fed.limits(),
             ..Default::default()
         };
         let Some((spec, scope)) = self.diff.clone() else {
@@ -214,8 +227,15 @@ fn run_scan(
 ) -> Result<u8> {
     let start = Instant::now();
     let format = Format::parse(&args.format)
-        .ok_or_else(|| anyhow!("unknown --format `{}` (human, json, sarif)", args.format))?;
+        .ok_or_else(|| anyhow!("unknown --format `{}` ({})", args.format, Format::NAMES))?;
     let reports = parse_reports(&args.reports)?;
+    if args.sarif_category.trim().is_empty() {
+        bail!("--sarif-category must not be empty (default: {DEFAULT_SARIF_CATEGORY})");
+    }
+    let options = ReportOptions {
+        sarif_category: args.sarif_category.clone(),
+        link_base: args.link_base.clone().or_else(github_link_base),
+    };
     let mut frameworks = Vec::new();
     for f in &args.frameworks {
         frameworks.push(Framework::parse(f).ok_or_else(|| {
@@ -273,6 +293,7 @@ fn run_scan(
         color: color_allowed && to_terminal,
         elapsed_ms,
         include_suppressed: args.sarif_include_suppressed,
+        options,
     };
     let main_out = report::render(format, &input);
     let mut io_failed = false;
@@ -496,6 +517,7 @@ fn run_tests(dirs_: Vec<PathBuf>, reports: Vec<String>, packs: &PackArgs) -> Res
         color: false,
         elapsed_ms: 0,
         include_suppressed: false,
+        options: ReportOptions::default(),
     };
     for (f, p) in &reports {
         std::fs::write(p, report::render(*f, &input))
@@ -681,7 +703,7 @@ fn parse_reports(reports: &[String]) -> Result<Vec<(Format, PathBuf)>> {
                 .split_once('=')
                 .ok_or_else(|| anyhow!("--report takes FORMAT=PATH, got `{r}`"))?;
             let f = Format::parse(f)
-                .ok_or_else(|| anyhow!("unknown report format `{f}` (human, json, sarif)"))?;
+                .ok_or_else(|| anyhow!("unknown report format `{f}` ({})", Format::NAMES))?;
             Ok((f, PathBuf::from(p)))
         })
         .collect()
@@ -699,4 +721,16 @@ fn run_diff(args: DiffArgs, matches: Option<&ArgMatches>, color_allowed: bool) -
         (false, None) => bail!("`guardrail diff` needs --staged or --base REF"),
     };
     run_scan(args.common, Some((spec, scope)), matches, color_allowed)
+}
+
+/// Where Markdown locations link to when running on GitHub Actions: the commit being checked,
+/// from the variables every job has.
+fn github_link_base() -> Option<String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    Some(format!(
+        "{}/{}/blob/{}",
+        var("GITHUB_SERVER_URL")?.trim_end_matches('/'),
+        var("GITHUB_REPOSITORY")?,
+        var("GITHUB_SHA")?
+    ))
 }

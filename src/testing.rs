@@ -14,6 +14,7 @@ use crate::federation::{Federation, FederationError, FederationOptions};
 use crate::findings::FindingKind;
 use crate::model::{Framework, Span};
 use crate::packs::{LoadedPack, PackSource, PackSpec, MANIFEST_FILE};
+use crate::parse::Limits;
 use crate::scope::display_path;
 
 /// A mismatch between fixtures and what their check reported.
@@ -235,7 +236,7 @@ pub fn run_check_dir(
         // JSON has no comments; other formats may use a sidecar too, for lines where a
         // comment would change the value (inside a heredoc).
         let sidecar = f.with_file_name(format!("{name}.expect"));
-        let mut exp = std::fs::read_to_string(&sidecar)
+        let mut exp = crate::scope::read::read_own_file(&sidecar)
             .map(|t| parse_sidecar(&display, &t))
             .unwrap_or_default();
         if !name.ends_with(".json") {
@@ -431,7 +432,7 @@ pub fn suites(dirs: &[PathBuf], opts: &FederationOptions) -> Result<Vec<Suite>, 
                 span: None,
                 required: false,
             };
-            let pack = LoadedPack::from_dir(spec, &abs, cwd, &opts.root)?;
+            let pack = LoadedPack::from_dir(spec, &abs, &Limits::default(), cwd, &opts.root)?;
             let manifest = pack
                 .manifest
                 .as_ref()

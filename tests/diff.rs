@@ -371,3 +371,33 @@ fn runs_from_a_subdirectory_with_repository_relative_paths() {
         vec![finding("aws-s3-bucket-public-acl", "infra/main.tf", 2, 9)]
     );
 }
+
+#[test]
+fn named_directories_report_only_the_changes_under_them() {
+    // What the GitHub Action's `paths` input does on a pull request.
+    let d = repo();
+    write(d.path(), "infra/main.tf", SAFE);
+    write(d.path(), "infra-old/main.tf", SAFE);
+    write(d.path(), "other/main.tf", SAFE);
+    write(
+        d.path(),
+        "infra/legacy.tf",
+        &PUBLIC.replace("site", "legacy"),
+    );
+    commit_all(d.path(), "init");
+    git(d.path(), &["checkout", "-q", "-b", "pr"]);
+    for f in ["infra/main.tf", "infra-old/main.tf", "other/main.tf"] {
+        write(d.path(), f, PUBLIC);
+    }
+    commit_all(d.path(), "pr");
+    let (code, v, _) = diff_json(d.path(), &["--base", "main", ACL[0], ACL[1], "infra"]);
+    assert_eq!(code, 1);
+    // Not `infra-old/` (a prefix of the name, not a parent), not the untouched legacy file.
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "infra/main.tf", 2, 9)]
+    );
+    // `.` is the whole repository.
+    let (_, v, _) = diff_json(d.path(), &["--base", "main", ACL[0], ACL[1], "."]);
+    assert_eq!(ids(&v).len(), 3);
+}

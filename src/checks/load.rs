@@ -17,14 +17,14 @@ pub struct CheckError {
     pub message: String,
 }
 
-/// Regexes in checks are bounded so a check cannot make the scan slow or large.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
 struct Loader<'a> {
     file: &'a str,
     text: &'a str,
     lines: LineIndex,
     errors: Vec<CheckError>,
+    /// Regexes in checks are bounded so a check cannot make the scan slow or large (the
+    /// `regex` crate matches in linear time; this bounds its compiled size).
+    regex_size: usize,
 }
 
 impl Loader<'_> {
@@ -123,10 +123,17 @@ impl Loader<'_> {
         let s = self.string(n, "matches")?;
         match RegexBuilder::new(&s)
             .case_insensitive(ignore_case)
-            .size_limit(REGEX_SIZE_LIMIT)
+            .size_limit(self.regex_size)
             .build()
         {
             Ok(r) => Some(r),
+            Err(regex::Error::CompiledTooBig(limit)) => {
+                self.err(
+                    n.span,
+                    format!("regular expression too large: compiled, it exceeds {limit} bytes (`limits.max-regex-size`)"),
+                );
+                None
+            }
             Err(e) => {
                 self.err(n.span, format!("invalid regular expression: {e}"));
                 None
@@ -394,13 +401,19 @@ const CHECK_KEYS: &[&str] = &[
     "kubernetes",
 ];
 
-/// Compiles one check file.
+/// Compiles one check file with the default [`Limits`].
 pub fn load_check(file: &str, text: &str) -> Result<Check, Vec<CheckError>> {
+    load_check_with(file, text, &Limits::default())
+}
+
+/// Compiles one check file; `limits` bounds its regular expressions.
+pub fn load_check_with(file: &str, text: &str, limits: &Limits) -> Result<Check, Vec<CheckError>> {
     let mut l = Loader {
         file,
         text,
         lines: LineIndex::new(text),
         errors: Vec::new(),
+        regex_size: limits.max_regex_size,
     };
     let docs = match yaml::parse(text, &Limits::default()) {
         Ok(d) => d,

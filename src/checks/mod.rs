@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
 pub use condition::{Cond, Op, Path};
-pub use load::{load_check, CheckError};
+pub use load::{load_check, load_check_with, CheckError};
 
 use crate::model::Framework;
 

@@ -15,6 +15,7 @@ pub use reader::{Located, Reader, Spanned};
 use crate::checks::Severity;
 use crate::model::{Node, Span, Value};
 use crate::packs::{PackSource, PackSpec};
+use crate::parse::Limits;
 
 /// The configuration file's name.
 pub const CONFIG_FILE: &str = ".guardrail.yaml";
@@ -76,11 +77,13 @@ pub struct Config {
     pub severity: Vec<(Spanned<String>, Severity)>,
     pub waivers: Vec<ConfigWaiver>,
     pub baseline: Option<PathBuf>,
+    /// `limits:`: bounds on the work one file or check may cause (defaults where absent).
+    pub limits: Limits,
 }
 
 const KEYS: &[&str] = &[
     "packs", "checks", "fixtures", "exclude", "fail-on", "disable", "severity", "waivers",
-    "baseline",
+    "baseline", "limits",
 ];
 const WAIVER_KEYS: &[&str] = &["check", "paths", "resources", "reason", "owner", "expires"];
 
@@ -131,7 +134,7 @@ impl Config {
     /// relative to it).
     pub fn load(path: &Path, cwd: &Path, root: &Path) -> Result<Config, ConfigError> {
         let display = crate::scope::display_path(path, root, cwd);
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = crate::scope::read::read_own_file(path).map_err(|source| ConfigError::Read {
             path: display.clone(),
             source,
         })?;
@@ -174,6 +177,7 @@ impl Config {
             severity: vec![],
             waivers: vec![],
             baseline: None,
+            limits: Limits::default(),
         };
         let mut r = Reader::new(&cfg.display, &text);
         if let Some(root) = r.root() {
@@ -224,6 +228,7 @@ impl Config {
                                 }
                             }
                         }
+                        "limits" => cfg.limits = limits(&mut r, v),
                         "waivers" => match &v.value {
                             Value::List(items) => {
                                 for it in items {
@@ -321,6 +326,68 @@ fn packs(r: &mut Reader, v: &Node) -> Vec<PackSpec> {
         }
     }
     out
+}
+
+/// `limits: { max-file-size: 20MiB, max-depth: 200, … }`: each a whole number from 1 up to
+/// [`Limits::max_of`]; sizes may carry a `KiB`/`MiB`/`GiB` suffix.
+fn limits(r: &mut Reader, v: &Node) -> Limits {
+    let mut out = Limits::default();
+    if matches!(v.value, Value::Null) {
+        return out;
+    }
+    let Some(m) = r.map(v, "`limits`") else {
+        return out;
+    };
+    r.known_keys(m, Limits::KEYS, "`limits`");
+    for (k, n) in m {
+        if !Limits::KEYS.contains(&k.name.as_str()) {
+            continue;
+        }
+        let max = Limits::max_of(&k.name);
+        let value = match &n.value {
+            Value::Number(x) if x.fract() == 0.0 && *x >= 1.0 && *x <= max as f64 => {
+                Some(*x as u64)
+            }
+            Value::String(s) if k.name.ends_with("-size") => {
+                parse_size(s).filter(|x| (1..=max).contains(x))
+            }
+            _ => None,
+        };
+        match value {
+            Some(x) => {
+                out.set(&k.name, x);
+            }
+            None => r.err(
+                n.span,
+                format!(
+                    "`{}` takes a whole number from 1 to {max}{}",
+                    k.name,
+                    if k.name.ends_with("-size") {
+                        " (bytes, or with KiB, MiB, GiB)"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        }
+    }
+    out
+}
+
+/// `512`, `64KiB`, `10MiB`, `1GiB` (also `KB`/`MB`/`GB`, meaning the same powers of 1024).
+fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let mult: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "KB" | "K" => 1 << 10,
+        "MiB" | "MB" | "M" => 1 << 20,
+        "GiB" | "GB" | "G" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(mult)
 }
 
 fn waiver(r: &mut Reader, it: &Node) -> Option<ConfigWaiver> {

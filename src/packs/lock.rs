@@ -32,7 +32,7 @@ pub struct Lock {
 impl Lock {
     /// Reads the lock file; `None` when there is none.
     pub fn read(path: &Path) -> Result<Option<Lock>, PackError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::scope::read::read_own_file(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {

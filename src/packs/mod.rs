@@ -10,9 +10,10 @@ pub mod lock;
 
 use std::path::{Path, PathBuf};
 
-use crate::checks::{load_check, Catalog, Check, CheckError, Origin, Severity};
+use crate::checks::{load_check_with, Catalog, Check, CheckError, Origin, Severity};
 use crate::config::{ConfigError, Reader, Spanned};
 use crate::model::Span;
+use crate::parse::Limits;
 
 pub use git::{GitCache, RevKind};
 pub use lock::{Lock, LockEntry, LOCK_FILE};
@@ -188,7 +189,7 @@ impl Manifest {
     pub fn load(dir: &Path, cwd: &Path, root: &Path) -> Result<Manifest, PackError> {
         let path = dir.join(MANIFEST_FILE);
         let display = crate::scope::display_path(&path, root, cwd);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::scope::read::read_own_file(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(PackError::NoManifest {
@@ -329,6 +330,7 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
 pub fn load_checks_dir(
     dir: &Path,
     origin: &Origin,
+    limits: &Limits,
     cwd: &Path,
     root: &Path,
 ) -> (Vec<Check>, Vec<InvalidCheck>) {
@@ -338,14 +340,14 @@ pub fn load_checks_dir(
     let mut invalid = Vec::new();
     for f in files.into_iter().take(MAX_CHECK_FILES) {
         let display = crate::scope::display_path(&f, root, cwd);
-        let too_big = std::fs::metadata(&f).is_ok_and(|m| m.len() > MAX_CHECK_FILE);
-        let text = if too_big {
-            Err(format!("check file larger than {MAX_CHECK_FILE} bytes"))
-        } else {
-            std::fs::read_to_string(&f).map_err(|e| format!("cannot read: {e}"))
-        };
+        let text = crate::scope::read::read_regular_text(&f, MAX_CHECK_FILE).map_err(|e| match e {
+            crate::scope::read::ReadError::TooLarge { .. } => {
+                format!("check file larger than {MAX_CHECK_FILE} bytes")
+            }
+            e => e.to_string(),
+        });
         match text {
-            Ok(text) => match load_check(&display, &text) {
+            Ok(text) => match load_check_with(&display, &text, limits) {
                 Ok(mut c) => {
                     c.origin = origin.clone();
                     checks.push(c);
@@ -410,6 +412,7 @@ impl LoadedPack {
     pub fn from_dir(
         spec: PackSpec,
         dir: &Path,
+        limits: &Limits,
         cwd: &Path,
         root: &Path,
     ) -> Result<LoadedPack, PackError> {
@@ -424,7 +427,7 @@ impl LoadedPack {
             pack: manifest.name.clone(),
             version: manifest.version.clone(),
         };
-        let (checks, invalid) = load_checks_dir(&manifest.checks_dir, &origin, cwd, root);
+        let (checks, invalid) = load_checks_dir(&manifest.checks_dir, &origin, limits, cwd, root);
         Ok(LoadedPack {
             spec,
             name: manifest.name.clone(),

@@ -2,6 +2,8 @@
 //! becomes the plain-data [`Expr`] IR (`crate::model::expr`), evaluated later with the module
 //! context by `resources::terraform`.
 
+use std::collections::HashMap;
+
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
@@ -83,6 +85,8 @@ fn convert_block(b: &Block, _text: &str) -> HclBlock {
 /// so `x` never reads as absent.
 pub fn convert_body(body: &Body, span: Span) -> Node {
     let mut entries: Vec<(Key, Node)> = Vec::new();
+    // Name → index of its first entry: a body with many distinct blocks stays linear.
+    let mut first: HashMap<String, usize> = HashMap::new();
     for s in body.iter() {
         match s {
             Structure::Attribute(a) => {
@@ -90,6 +94,7 @@ pub fn convert_body(body: &Body, span: Span) -> Node {
                     name: a.key.as_str().to_string(),
                     span: span_of(&a.key),
                 };
+                first.entry(key.name.clone()).or_insert(entries.len());
                 entries.push((key, convert_expr(&a.value)));
             }
             Structure::Block(b) => {
@@ -124,7 +129,7 @@ pub fn convert_body(body: &Body, span: Span) -> Node {
                     }
                     (b.ident.as_str().to_string(), span_of(&b.ident), n)
                 };
-                if let Some((_, existing)) = entries.iter_mut().find(|(k, _)| k.name == name) {
+                if let Some((_, existing)) = first.get(&name).map(|&i| &mut entries[i]) {
                     if let Value::List(items) = &mut existing.value {
                         existing.span = Span::new(
                             existing.span.start.min(node.span.start),
@@ -135,6 +140,7 @@ pub fn convert_body(body: &Body, span: Span) -> Node {
                     }
                 }
                 let list_span = node.span;
+                first.entry(name.clone()).or_insert(entries.len());
                 entries.push((
                     Key { name, span: kspan },
                     Node::new(Value::List(vec![node]), list_span),

@@ -5,7 +5,7 @@
 use jsonc_parser::ast;
 use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions};
 
-use super::{check_nesting, Limits, ParseError};
+use super::{check_nesting, Limits, ParseError, SeenKeys};
 use crate::model::{Key, Node, Span, Value};
 
 /// Parses strict JSON (comments and trailing commas are errors).
@@ -62,12 +62,13 @@ fn convert(v: ast::Value) -> Result<Node, ParseError> {
         ast::Value::Object(o) => {
             let whole = span(&o.range);
             let mut entries: Vec<(Key, Node)> = Vec::with_capacity(o.properties.len());
+            let mut seen = SeenKeys::default();
             for p in o.properties {
                 let (name, kspan) = match p.name {
                     ast::ObjectPropName::String(s) => (s.value.into_owned(), span(&s.range)),
                     ast::ObjectPropName::Word(w) => (w.value.to_string(), span(&w.range)),
                 };
-                if entries.iter().any(|(k, _)| k.name == name) {
+                if !seen.insert(&entries, &name) {
                     return Err(ParseError::new(
                         format!("duplicate key `{name}` in JSON object"),
                         kspan,

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 
-use super::{Limits, ParseError};
+use super::{Limits, ParseError, SeenKeys};
 use crate::model::{Key, Node, Span, Value};
 
 /// One document of a YAML stream.
@@ -62,6 +62,7 @@ enum Frame {
     },
     Map {
         entries: Vec<(Key, Node)>,
+        seen: SeenKeys,
         pending: Option<Key>,
         start: usize,
         anchor: usize,
@@ -81,7 +82,13 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
 
     while let Some(ev) = parser.next_event() {
         let (event, yspan) = ev.map_err(|e| {
-            let at = map.byte(e.marker().index());
+            let mut at = map.byte(e.marker().index()).min(text.len());
+            // saphyr reports a disallowed tab after consuming it: point at the tab itself.
+            if e.info().contains("tab") {
+                while at > 0 && text.as_bytes()[at - 1] == b'\t' {
+                    at -= 1;
+                }
+            }
             ParseError::new(format!("invalid YAML: {}", e.info()), Span::new(at, at))
         })?;
         let span = map.span(&yspan);
@@ -89,6 +96,16 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
             Event::StreamStart | Event::Nothing => continue,
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
+                // Refused where it starts, before any of it is parsed.
+                if docs.len() >= limits.max_documents {
+                    return Err(ParseError::new(
+                        format!(
+                            "more than {} YAML documents in one file (`limits.max-documents`)",
+                            limits.max_documents
+                        ),
+                        span,
+                    ));
+                }
                 anchors.clear();
                 root = None;
                 continue;
@@ -96,15 +113,6 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
             Event::DocumentEnd => {
                 let r = root.take().unwrap_or_else(|| Node::new(Value::Null, span));
                 docs.push(Document { root: r });
-                if docs.len() > limits.max_documents {
-                    return Err(ParseError::new(
-                        format!(
-                            "more than {} YAML documents in one file",
-                            limits.max_documents
-                        ),
-                        span,
-                    ));
-                }
                 continue;
             }
             Event::Alias(id) => {
@@ -115,7 +123,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
                 if cost > alias_budget {
                     return Err(ParseError::new(
                         format!(
-                            "YAML aliases expand to more than {} nodes (an alias bomb?)",
+                            "YAML aliases expand to more than {} nodes (an alias bomb? `limits.max-alias-nodes`)",
                             limits.max_alias_nodes
                         ),
                         span,
@@ -165,6 +173,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 stack.push(Frame::Map {
                     entries: Vec::new(),
+                    seen: SeenKeys::default(),
                     pending: None,
                     start: span.start,
                     anchor,
@@ -221,7 +230,10 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
-                entries, pending, ..
+                entries,
+                seen,
+                pending,
+                ..
             }) => match pending.take() {
                 None => {
                     let name = match &node.value {
@@ -235,8 +247,8 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
                 }
                 Some(key) => {
                     if key.name == "<<" {
-                        merge_into(entries, node);
-                    } else if entries.iter().any(|(k, _)| k.name == key.name) {
+                        merge_into(entries, seen, node);
+                    } else if !seen.insert(entries, &key.name) {
                         return Err(ParseError::new(
                             format!("duplicate key `{}` in YAML mapping", key.name),
                             key.span,
@@ -289,13 +301,16 @@ fn collection_end(text: &str, last_child: Option<usize>, end_event: Span) -> usi
 
 fn depth_error(limits: &Limits, span: Span) -> ParseError {
     ParseError::new(
-        format!("YAML nesting deeper than {} levels", limits.max_depth),
+        format!(
+            "YAML nesting deeper than {} levels (`limits.max-depth`)",
+            limits.max_depth
+        ),
         span,
     )
 }
 
 /// YAML merge keys (`<<: *base`): keys not already present are copied in.
-fn merge_into(entries: &mut Vec<(Key, Node)>, node: Node) {
+fn merge_into(entries: &mut Vec<(Key, Node)>, seen: &mut SeenKeys, node: Node) {
     let sources = match node.value {
         Value::Map(_) => vec![node],
         Value::List(items) => items,
@@ -304,7 +319,7 @@ fn merge_into(entries: &mut Vec<(Key, Node)>, node: Node) {
     for src in sources {
         if let Value::Map(m) = src.value {
             for (k, v) in m {
-                if !entries.iter().any(|(ek, _)| ek.name == k.name) {
+                if seen.insert(entries, &k.name) {
                     entries.push((k, v));
                 }
             }

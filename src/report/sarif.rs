@@ -1,14 +1,29 @@
-//! SARIF 2.1.0 for code scanning: one rule per check, relative URIs, 1-based regions with an
-//! exclusive end column, a stable partial fingerprint, no timestamps.
+//! SARIF 2.1.0 for GitHub code scanning: one rule per check, relative URIs, 1-based regions with
+//! an exclusive end column, a stable partial fingerprint, a category, no timestamps.
+//!
+//! GitHub's ingestion limits shape the output: at most [`MAX_RESULTS`] results per run (the most
+//! severe are kept and the run says so in a notification), descriptions of at most 1024
+//! characters, and no `primaryLocationLineHash` of our own (the upload action computes it, and
+//! GitHub tracks alerts by it). Suppressed findings are left out unless asked for: GitHub
+//! imports results with `suppressions[]` as open alerts.
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::{security_severity, ReportInput};
+use super::{security_severity, span_region, uri_escape, ReportInput};
 use crate::checks::{Check, Severity};
 use crate::diagnostics::{self, Diagnostic};
-use crate::findings::{Finding, FindingKind, Suppression};
+use crate::findings::{Finding, Suppression};
 
 const INFORMATION_URI: &str = "https://github.com/guardrail-iac/guardrail";
+
+/// GitHub code scanning rejects runs with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// GitHub truncates rule descriptions longer than this.
+const MAX_DESCRIPTION: usize = 1024;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -28,7 +43,14 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-fn rule(c: &Check) -> Value {
+/// `help.text` and `help.markdown`: what is wrong, how to fix it, where to read more, and the
+/// ids other scanners use for the same concept.
+fn help(c: &Check) -> (String, String) {
+    let mut text = format!(
+        "{}\n\nRemediation: {}\n",
+        c.description.trim(),
+        c.remediation.trim()
+    );
     let mut md = format!(
         "**{}**\n\n{}\n\n**Remediation:** {}\n",
         c.title,
@@ -36,14 +58,36 @@ fn rule(c: &Check) -> Value {
         c.remediation.trim()
     );
     if !c.references.is_empty() {
+        text.push_str("\nReferences:\n");
         md.push_str("\n**References:**\n");
         for r in &c.references {
+            text.push_str(&format!("- {r}\n"));
             md.push_str(&format!("- {r}\n"));
         }
     }
     if !c.related.is_empty() {
+        text.push_str(&format!("\nRelated: {}\n", c.related.join(", ")));
         md.push_str(&format!("\n**Related:** {}\n", c.related.join(", ")));
     }
+    let explain = format!("\n`guardrail explain {}` shows a failing example.\n", c.id);
+    text.push_str(&explain.replace('`', ""));
+    md.push_str(&explain);
+    (text, md)
+}
+
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut ch = w.chars();
+            ch.next()
+                .map(|f| f.to_uppercase().collect::<String>() + ch.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn rule(c: &Check) -> Value {
+    let (text, md) = help(c);
     let mut props = json!({
         "tags": ["security", c.category],
         "precision": "high",
@@ -54,24 +98,12 @@ fn rule(c: &Check) -> Value {
     if let Some(ss) = security_severity(c.severity) {
         props["security-severity"] = json!(ss);
     }
-    let name: String =
-        c.id.split('-')
-            .map(|w| {
-                let mut ch = w.chars();
-                ch.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + ch.as_str())
-                    .unwrap_or_default()
-            })
-            .collect();
     json!({
         "id": c.id,
-        "name": name,
-        "shortDescription": { "text": truncate(&c.title, 1024) },
-        "fullDescription": { "text": truncate(c.description.trim(), 1024) },
-        "help": {
-            "text": format!("{}\n\nRemediation: {}", c.description.trim(), c.remediation.trim()),
-            "markdown": md,
-        },
+        "name": pascal_case(&c.id),
+        "shortDescription": { "text": truncate(&c.title, MAX_DESCRIPTION) },
+        "fullDescription": { "text": truncate(c.description.trim(), MAX_DESCRIPTION) },
+        "help": { "text": text, "markdown": md },
         "helpUri": c.references.first().cloned().unwrap_or_else(|| INFORMATION_URI.to_string()),
         "defaultConfiguration": { "level": level(c.severity) },
         "properties": props,
@@ -80,15 +112,6 @@ fn rule(c: &Check) -> Value {
 
 /// The rule of a built-in diagnostic (`parse-error`, `check-invalid`, `waiver-*`).
 fn diagnostic_rule(d: &Diagnostic) -> Value {
-    let name: String =
-        d.id.split('-')
-            .map(|w| {
-                let mut ch = w.chars();
-                ch.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + ch.as_str())
-                    .unwrap_or_default()
-            })
-            .collect();
     let mut props = json!({
         "tags": ["security", d.id],
         "precision": "very-high",
@@ -98,7 +121,7 @@ fn diagnostic_rule(d: &Diagnostic) -> Value {
     }
     json!({
         "id": d.id,
-        "name": name,
+        "name": pascal_case(d.id),
         "shortDescription": { "text": d.title },
         "fullDescription": { "text": d.description },
         "help": { "text": d.help, "markdown": d.help },
@@ -108,11 +131,7 @@ fn diagnostic_rule(d: &Diagnostic) -> Value {
 }
 
 fn region(src: &crate::engine::Source, span: crate::model::Span) -> Value {
-    let (sl, sc) = src.position(span.start);
-    let (el, mut ec) = src.position(span.end);
-    if el == sl && ec <= sc {
-        ec = sc + 1;
-    }
+    let (sl, sc, el, ec) = span_region(src, span);
     json!({ "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec })
 }
 
@@ -179,37 +198,93 @@ fn suppression(input: &ReportInput, s: &Suppression) -> Value {
     v
 }
 
+/// The entries a run keeps under GitHub's limit: the `max` most severe, in their given order
+/// (ties keep that order, so the cut is deterministic). Returns them and how many were left
+/// out.
+fn keep_most_severe<T>(
+    items: Vec<T>,
+    severity: impl Fn(&T) -> Severity,
+    max: usize,
+) -> (Vec<T>, usize) {
+    if items.len() <= max {
+        return (items, 0);
+    }
+    let dropped = items.len() - max;
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| (Reverse(severity(&items[i])), i));
+    order.truncate(max);
+    order.sort_unstable();
+    let mut keep = vec![false; items.len()];
+    for i in order {
+        keep[i] = true;
+    }
+    let kept = items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(item, k)| k.then_some(item))
+        .collect();
+    (kept, dropped)
+}
+
+/// The SARIF log, with GitHub's result limit.
 pub fn render(input: &ReportInput) -> String {
+    render_limited(input, MAX_RESULTS)
+}
+
+/// The SARIF log keeping at most `max_results` results.
+pub fn render_limited(input: &ReportInput, max_results: usize) -> String {
     let r = input.result;
     let mut rules: Vec<Value> = input.catalog.checks.iter().map(rule).collect();
     rules.extend(diagnostics::ALL.iter().map(diagnostic_rule));
     let n_checks = input.catalog.checks.len();
-    let index_of = |id: &str| -> usize {
-        input
-            .catalog
-            .checks
-            .iter()
-            .position(|c| c.id == id)
-            .or_else(|| {
-                diagnostics::ALL
-                    .iter()
-                    .position(|d| d.id == id)
-                    .map(|i| n_checks + i)
-            })
-            .unwrap_or(n_checks)
-    };
-    let mut results: Vec<Value> = r
-        .findings
+    let index: HashMap<&str, usize> = input
+        .catalog
+        .checks
         .iter()
-        .filter(|f| f.kind != FindingKind::Unknown)
-        .map(|f| result(input, f, &index_of))
+        .map(|c| c.id.as_str())
+        .chain(diagnostics::ALL.iter().map(|d| d.id))
+        .enumerate()
+        .map(|(i, id)| (id, i))
         .collect();
+    let index_of = |id: &str| -> usize { index.get(id).copied().unwrap_or(n_checks) };
+    // Reported findings first, then (if asked for) suppressed ones, each with its suppression.
+    let mut entries: Vec<(&Finding, Option<&Suppression>)> =
+        input.real_findings().map(|f| (f, None)).collect();
     if input.include_suppressed {
-        for s in &r.suppressed {
-            let mut v = result(input, &s.finding, &index_of);
-            v["suppressions"] = json!([suppression(input, &s.by)]);
-            results.push(v);
-        }
+        entries.extend(r.suppressed.iter().map(|s| (&s.finding, Some(&s.by))));
+    }
+    let (kept, dropped) = keep_most_severe(entries, |(f, _)| f.severity, max_results);
+    let results: Vec<Value> = kept
+        .iter()
+        .map(|(f, by)| {
+            let mut v = result(input, f, &index_of);
+            if let Some(s) = by {
+                v["suppressions"] = json!([suppression(input, s)]);
+            }
+            v
+        })
+        .collect();
+    // The tool's own failures and the result cut are notifications of the run: code scanning
+    // shows them on the tool's status page instead of silently showing fewer alerts.
+    let mut notifications: Vec<Value> = r
+        .errors
+        .iter()
+        .map(|e| json!({ "level": "error", "message": { "text": e } }))
+        .collect();
+    if dropped > 0 {
+        let lowest = kept
+            .iter()
+            .map(|(f, _)| f.severity)
+            .min()
+            .unwrap_or(Severity::Info);
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!(
+                "{dropped} of {} results were left out: GitHub code scanning accepts at most {max_results} results per run, so the {max_results} most severe were kept (down to {}). Fix or scope the scan (paths, --check, --skip-check) to see the rest.",
+                kept.len() + dropped,
+                lowest.as_str(),
+            ) },
+        }));
     }
     let mut run = json!({
         "tool": { "driver": {
@@ -219,6 +294,11 @@ pub fn render(input: &ReportInput) -> String {
             "informationUri": INFORMATION_URI,
             "rules": rules,
         }},
+        "automationDetails": { "id": super::normalize_category(&input.options.sarif_category) },
+        "invocations": [{
+            "executionSuccessful": r.errors.is_empty(),
+            "toolExecutionNotifications": notifications,
+        }],
         "columnKind": "unicodeCodePoints",
         "results": results,
     });
@@ -234,18 +314,4 @@ pub fn render(input: &ReportInput) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
-}
-
-/// Percent-encodes what may not appear in a relative URI reference.
-fn uri_escape(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

@@ -2,6 +2,7 @@
 //! name; YAML/JSON files are decided later by content. `git` reads snapshots for diffs.
 
 pub mod git;
+pub mod read;
 
 use std::path::{Path, PathBuf};
 
@@ -212,7 +213,8 @@ pub fn discover(
                     continue;
                 }
             };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            let file_type = entry.file_type();
+            if file_type.is_some_and(|t| t.is_dir()) {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().to_string();
@@ -221,6 +223,20 @@ pub fn discover(
             };
             let display = display_path(entry.path(), root, cwd);
             if excludes.is_match(&display) || excludes.is_match(entry.path()) {
+                continue;
+            }
+            if !file_type.is_some_and(|t| t.is_file()) {
+                // Links are not followed (one could lead out of the tree, or loop); FIFOs and
+                // devices are never opened (a FIFO would block the scan). Said, not silent.
+                let message = if entry.path_is_symlink() {
+                    "symbolic link, not followed (name its target to scan it)"
+                } else {
+                    "not a regular file (a FIFO, socket or device); not read"
+                };
+                notes.push(Note {
+                    path: display,
+                    message: message.into(),
+                });
                 continue;
             }
             files.push(Candidate {

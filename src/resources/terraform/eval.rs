@@ -27,8 +27,6 @@ use super::policy::{self, Seg};
 use super::vars::{self, Input, VarDecl};
 use super::EvalInputs;
 
-/// How deeply expressions (and chains of locals) may nest during evaluation.
-const MAX_EXPR_DEPTH: usize = 256;
 /// How deeply module calls may nest (a module calling itself stops here).
 const MAX_MODULE_DEPTH: usize = 24;
 /// More `count`/`for_each` instances than this are evaluated once, with unknown keys.
@@ -73,6 +71,7 @@ pub fn evaluate_root(shared: &Shared, dir: &ModuleDir) -> TreeResult {
         reached: RefCell::new(BTreeSet::new()),
         groups: Cell::new(0),
         steps: Cell::new(0),
+        expr_depth: Cell::new(0),
     };
     let mut resources = Vec::new();
     {
@@ -95,6 +94,10 @@ struct Tree<'t> {
     groups: Cell<usize>,
     /// Evaluations spent so far (bounded by [`MAX_STEPS`]).
     steps: Cell<u64>,
+    /// Nesting of the evaluation in progress, across module instances: one evaluation
+    /// recurses through the calls of a whole module tree (a module output read by its
+    /// caller), so the bound on the stack must be the tree's, not each instance's.
+    expr_depth: Cell<usize>,
 }
 
 impl Tree<'_> {
@@ -198,7 +201,6 @@ struct Instance<'t> {
     calls: RefCell<HashMap<String, Rc<Call<'t>>>>,
     calls_busy: RefCell<HashSet<String>>,
     outputs: RefCell<Option<Slot>>,
-    expr_depth: Cell<usize>,
 }
 
 impl<'t> Instance<'t> {
@@ -263,7 +265,6 @@ impl<'t> Instance<'t> {
             calls: RefCell::new(HashMap::new()),
             calls_busy: RefCell::new(HashSet::new()),
             outputs: RefCell::new(None),
-            expr_depth: Cell::new(0),
         }
     }
 
@@ -990,12 +991,13 @@ impl<'t> Instance<'t> {
             }
             return Ok(Node::unknown("evaluation budget exhausted", vec![], n.span));
         }
-        let depth = self.expr_depth.get();
-        if depth >= MAX_EXPR_DEPTH {
+        let depth = self.tree.expr_depth.get();
+        let max = self.tree.shared.inputs.max_eval_depth;
+        if depth >= max {
             self.tree.note(
                 file,
                 format!(
-                    "expressions nested deeper than {MAX_EXPR_DEPTH} levels; evaluation stopped"
+                    "expressions or references nested deeper than {max} levels (`limits.max-eval-depth`); evaluation stopped"
                 ),
             );
             return Ok(Node::unknown(
@@ -1004,9 +1006,9 @@ impl<'t> Instance<'t> {
                 n.span,
             ));
         }
-        self.expr_depth.set(depth + 1);
+        self.tree.expr_depth.set(depth + 1);
         let r = self.eval_inner(n, sc, file);
-        self.expr_depth.set(depth);
+        self.tree.expr_depth.set(depth);
         r
     }
 
@@ -1953,6 +1955,7 @@ pub(crate) mod testing {
             cli_vars: &[],
             env_vars: &[],
             files: &files,
+            max_eval_depth: crate::parse::Limits::default().max_eval_depth,
         };
         let shared = Shared {
             dirs: &dirs,
@@ -1965,6 +1968,7 @@ pub(crate) mod testing {
             reached: RefCell::new(BTreeSet::new()),
             groups: Cell::new(0),
             steps: Cell::new(0),
+            expr_depth: Cell::new(0),
         };
         let inst = Instance::new(&tree, &dir, Vec::new(), Vec::new(), None);
         // The expression is not in the module text: evaluate it as if in another file.

@@ -44,6 +44,9 @@ pub struct EvalInputs<'a> {
     pub env_vars: &'a [(String, String)],
     /// Where `file()` / `templatefile()` may read.
     pub files: &'a FileReader,
+    /// How deeply expressions and references may nest within one module instance
+    /// (`limits.max-eval-depth`).
+    pub max_eval_depth: usize,
 }
 
 /// The outcome of evaluating every Terraform module of a scan.
@@ -52,6 +55,9 @@ pub struct Evaluated {
     pub resources: Vec<Resource>,
     /// (file index, message): cycles, depth limits, missing module sources.
     pub notes: Vec<(usize, String)>,
+    /// (file index, panic message): a module tree whose evaluation panicked; its resources
+    /// are missing, the other trees' are not.
+    pub errors: Vec<(usize, String)>,
 }
 
 /// Evaluates the scanned modules: roots through their module calls, then any scanned
@@ -65,22 +71,40 @@ pub fn evaluate(
 ) -> (Evaluated, usize) {
     let roots = modules::roots(dirs);
     let shared = eval::Shared { dirs, inputs };
-    let results: Vec<eval::TreeResult> = roots
-        .par_iter()
-        .map(|d| eval::evaluate_root(&shared, &dirs[d]))
-        .collect();
+    let mut errors = Vec::new();
     let mut reached: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
-    for r in &results {
-        reached.extend(r.reached.iter().cloned());
+    let mut results: Vec<eval::TreeResult> = Vec::new();
+    let evaluated: Vec<_> = roots
+        .par_iter()
+        .map(|d| guarded_root(&shared, &dirs[d]))
+        .collect();
+    for (d, r) in roots.iter().zip(evaluated) {
+        match r {
+            Ok(r) => {
+                reached.extend(r.reached.iter().cloned());
+                results.push(r);
+            }
+            Err(e) => {
+                // Not evaluated again on its own below: it would fail the same way.
+                reached.insert(d.clone());
+                errors.push(e);
+            }
+        }
     }
-    let mut results = results;
     // Directories nobody reached: evaluate standalone, in order, each marking what it reaches.
     for (path, d) in dirs {
         if d.scanned && !d.files.is_empty() && !reached.contains(path) {
             // On a pool thread, like the roots: they have room for deep evaluation.
-            let (r, ()) = rayon::join(|| eval::evaluate_root(&shared, d), || ());
-            reached.extend(r.reached.iter().cloned());
-            results.push(r);
+            match rayon::join(|| guarded_root(&shared, d), || ()).0 {
+                Ok(r) => {
+                    reached.extend(r.reached.iter().cloned());
+                    results.push(r);
+                }
+                Err(e) => {
+                    reached.insert(path.clone());
+                    errors.push(e);
+                }
+            }
         }
     }
     let mut out = Evaluated::default();
@@ -99,5 +123,22 @@ pub fn evaluate(
     }
     out.notes.sort();
     out.notes.dedup();
+    out.errors = errors;
     (out, group)
+}
+
+/// Evaluates one root's module tree; a panic becomes (the root's first file, message).
+fn guarded_root(
+    shared: &eval::Shared,
+    dir: &ModuleDir,
+) -> Result<eval::TreeResult, (usize, String)> {
+    let first = dir.files.first().map(|f| f.file).unwrap_or(0);
+    crate::panics::catch(|| {
+        // The tests name a root by its directory's name.
+        if let Some(name) = dir.dir.file_name() {
+            crate::panics::inject("terraform", &name.to_string_lossy());
+        }
+        eval::evaluate_root(shared, dir)
+    })
+    .map_err(|e| (first, e))
 }

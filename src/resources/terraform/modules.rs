@@ -92,11 +92,7 @@ const MAX_MANIFEST_SIZE: u64 = 16 * 1024 * 1024;
 /// Reads `.terraform/modules/modules.json` in `dir`: module key → directory (absolute).
 pub fn read_manifest(dir: &Path) -> Option<HashMap<String, PathBuf>> {
     let path = dir.join(".terraform").join("modules").join("modules.json");
-    let meta = std::fs::metadata(&path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_MANIFEST_SIZE {
-        return None;
-    }
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = crate::scope::read::read_regular_text(&path, MAX_MANIFEST_SIZE).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let mut out = HashMap::new();
     for m in v.get("Modules")?.as_array()? {
@@ -212,11 +208,9 @@ impl FileReader {
         if !self.allowed.iter().any(|a| real.starts_with(a)) {
             return None;
         }
-        let meta = std::fs::metadata(&real).ok()?;
-        if !meta.is_file() || meta.len() > self.max_size {
-            return None;
-        }
-        std::fs::read_to_string(&real).ok().map(Arc::new)
+        crate::scope::read::read_regular_text(&real, self.max_size)
+            .ok()
+            .map(Arc::new)
     }
 }
 
