@@ -81,6 +81,8 @@ pub fn render_all(result: &ScanResult, catalog: &Catalog) {
         (Format::Human, true),
         (Format::Json, false),
         (Format::Sarif, false),
+        (Format::Github, false),
+        (Format::Markdown, false),
     ] {
         let input = ReportInput {
             result,
@@ -91,7 +93,7 @@ pub fn render_all(result: &ScanResult, catalog: &Catalog) {
             include_suppressed: true,
         };
         let out = report::render(format, &input);
-        if format != Format::Human {
+        if matches!(format, Format::Json | Format::Sarif) {
             // Machine formats must stay valid JSON whatever the input held.
             if let Err(e) = serde_json::from_str::<serde_json::Value>(&out) {
                 panic!("{format:?} output is not JSON: {e}\n{out}");
