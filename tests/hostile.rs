@@ -926,6 +926,19 @@ fn a_panic_in_one_file_is_an_internal_error_and_the_others_are_reported() {
         assert!(stderr.contains(&format!("error: {e}")), "{stderr}");
         assert!(!stderr.contains("stack backtrace"), "{stderr}");
     }
+    // Outside the work on one file, the whole command is caught: still exit 2, never a crash.
+    let (code, v, stderr) = run_env(
+        d.path(),
+        &["--check", "aws-s3-bucket-public-acl"],
+        &[("GUARDRAIL_INJECT_PANIC", "report:-")],
+    );
+    assert_eq!((code, v), (2, serde_json::Value::Null));
+    assert!(
+        stderr.contains(
+            "error: internal error while running (guardrail panicked: injected panic (report)"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use guardrail::date::Date;
 use guardrail::engine::{scan_files, ScanOptions, ScanResult};
 use guardrail::federation::{Federation, FederationOptions};
 use guardrail::filter::{self, FilterOptions};
-use guardrail::report::{self, Format, ReportInput};
+use guardrail::report::{self, Format, ReportInput, ReportOptions};
 use guardrail::scope::{Candidate, FileKind};
 
 /// An empty directory the pipeline may look into (module manifests, `file()`): nothing is
@@ -91,6 +91,11 @@ pub fn render_all(result: &ScanResult, catalog: &Catalog) {
             color,
             elapsed_ms: 0,
             include_suppressed: true,
+            // With a link base, Markdown builds links out of paths and lines too.
+            options: ReportOptions {
+                link_base: Some("https://github.com/o/r/blob/0123abc".into()),
+                ..ReportOptions::default()
+            },
         };
         let out = report::render(format, &input);
         if matches!(format, Format::Json | Format::Sarif) {
