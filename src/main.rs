@@ -295,6 +295,7 @@ fn run_scan(
         include_suppressed: args.sarif_include_suppressed,
         options,
     };
+    guardrail::panics::inject("report", "-");
     let main_out = report::render(format, &input);
     let mut io_failed = false;
     match &args.output {

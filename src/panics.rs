@@ -55,8 +55,9 @@ pub fn internal_error(what: &str, message: &str) -> String {
 
 /// Fault injection for the tests, in debug builds only: with
 /// `GUARDRAIL_INJECT_PANIC=STAGE:PATH`, the `STAGE` panics for the file whose report path is
-/// `PATH` (`parse`, `check`), or for the Terraform root module whose directory is named
-/// `PATH` (`terraform`), so the tests can prove that a panic is contained.
+/// `PATH` (`parse`, `check`), for the Terraform root module whose directory is named `PATH`
+/// (`terraform`), or while rendering the report (`report:-`), so the tests can prove that a
+/// panic is contained.
 pub fn inject(stage: &str, path: &str) {
     #[cfg(debug_assertions)]
     if let Some(v) = std::env::var_os("GUARDRAIL_INJECT_PANIC") {

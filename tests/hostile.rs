@@ -863,6 +863,28 @@ fn a_file_deleted_between_walk_and_read_is_a_note_and_the_rest_is_scanned() {
     assert_eq!(found, vec![("ok.tf", "aws-s3-bucket-public-acl")]);
 }
 
+/// A regular file whose read fails, even for root: `/proc/self/mem` (of the reading process)
+/// at offset 0 is an I/O error.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_whose_read_fails_is_an_error_and_the_rest_is_scanned() {
+    let d = tree(&[("ok.tf", PUBLIC_ACL)]);
+    std::os::unix::fs::symlink("/proc/self/mem", d.path().join("mem.tf")).unwrap();
+    let (code, v, stderr) = run(
+        d.path(),
+        &["--check", "aws-s3-bucket-public-acl", "mem.tf", "ok.tf"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "ok.tf", 2, 9)]
+    );
+    assert_eq!(
+        v["errors"],
+        serde_json::json!(["mem.tf: cannot read: Input/output error (os error 5)"])
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn an_unreadable_file_is_an_error_and_the_rest_is_scanned() {
@@ -871,7 +893,8 @@ fn an_unreadable_file_is_an_error_and_the_rest_is_scanned() {
     let locked = d.path().join("locked.tf");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::read(&locked).is_ok() {
-        // Root reads through permissions (CI runs as root): nothing to test here.
+        // Root reads through permissions (CI runs as root): the test above covers a failing
+        // read for root.
         eprintln!("skipped: this user can read a file with mode 000");
         return;
     }
@@ -926,6 +949,19 @@ fn a_panic_in_one_file_is_an_internal_error_and_the_others_are_reported() {
         assert!(stderr.contains(&format!("error: {e}")), "{stderr}");
         assert!(!stderr.contains("stack backtrace"), "{stderr}");
     }
+    // Outside the work on one file, the whole command is caught: still exit 2, never a crash.
+    let (code, v, stderr) = run_env(
+        d.path(),
+        &["--check", "aws-s3-bucket-public-acl"],
+        &[("GUARDRAIL_INJECT_PANIC", "report:-")],
+    );
+    assert_eq!((code, v), (2, serde_json::Value::Null));
+    assert!(
+        stderr.contains(
+            "error: internal error while running (guardrail panicked: injected panic (report)"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The human, JSON and SARIF renderers fed findings with arbitrary spans (out of range, inside
+//! Every renderer (human, JSON, SARIF, GitHub, Markdown) fed findings with arbitrary spans (out of range, inside
 //! a multi-byte character, reversed, empty) over arbitrary text, and arbitrary labels.
 #![no_main]
 

@@ -10,7 +10,7 @@ use guardrail::date::Date;
 use guardrail::engine::{scan_files, ScanOptions, ScanResult};
 use guardrail::federation::{Federation, FederationOptions};
 use guardrail::filter::{self, FilterOptions};
-use guardrail::report::{self, Format, ReportInput};
+use guardrail::report::{self, Format, ReportInput, ReportOptions};
 use guardrail::scope::{Candidate, FileKind};
 
 /// An empty directory the pipeline may look into (module manifests, `file()`): nothing is
@@ -71,7 +71,25 @@ pub fn scan_bytes(name: &str, kind: FileKind, data: &[u8], catalog: Option<&Cata
             baseline: None,
         },
     );
-    render_all(&result, catalog);
+    render_all(&result, &used_checks(&result, catalog));
+}
+
+/// The checks the result refers to. Rendering every rule of the catalog (SARIF lists them
+/// all) is the same work for every input and took two thirds of each run: the `renderers`
+/// target renders the whole catalog.
+fn used_checks(result: &ScanResult, catalog: &Catalog) -> Catalog {
+    let used = |id: &str| {
+        result.findings.iter().any(|f| f.check_id == id)
+            || result.suppressed.iter().any(|s| s.finding.check_id == id)
+    };
+    Catalog::new(
+        catalog
+            .checks
+            .iter()
+            .filter(|c| used(&c.id))
+            .cloned()
+            .collect(),
+    )
 }
 
 /// Renders a result in every format, with and without colour.
@@ -81,6 +99,8 @@ pub fn render_all(result: &ScanResult, catalog: &Catalog) {
         (Format::Human, true),
         (Format::Json, false),
         (Format::Sarif, false),
+        (Format::Github, false),
+        (Format::Markdown, false),
     ] {
         let input = ReportInput {
             result,
@@ -89,9 +109,14 @@ pub fn render_all(result: &ScanResult, catalog: &Catalog) {
             color,
             elapsed_ms: 0,
             include_suppressed: true,
+            // With a link base, Markdown builds links out of paths and lines too.
+            options: ReportOptions {
+                link_base: Some("https://github.com/o/r/blob/0123abc".into()),
+                ..ReportOptions::default()
+            },
         };
         let out = report::render(format, &input);
-        if format != Format::Human {
+        if matches!(format, Format::Json | Format::Sarif) {
             // Machine formats must stay valid JSON whatever the input held.
             if let Err(e) = serde_json::from_str::<serde_json::Value>(&out) {
                 panic!("{format:?} output is not JSON: {e}\n{out}");
@@ -152,5 +177,5 @@ pub fn scan_samples(catalog: &Catalog) {
             baseline: None,
         },
     );
-    render_all(&result, catalog);
+    render_all(&result, &used_checks(&result, catalog));
 }
