@@ -127,6 +127,10 @@ enum Content {
     Tfvars(Node),
     Kubernetes(Vec<Node>),
     CloudFormation(Node),
+    /// Kubernetes objects or a CloudFormation template, already checked on the parse pool
+    /// (see [`check_documents`]): the parse tree is gone, what is left is what the report and
+    /// the filter stage read. File indices in here are 0, the file itself.
+    Checked(CheckedFile),
     NotIac,
     Skipped(String),
     Failed(ParseError),
@@ -458,8 +462,14 @@ fn scan_files_here(
     let parsed: Vec<(ParsedFile, LineIndex)> = cands
         .into_par_iter()
         .map(|c| {
-            let pf = parse_guarded(c, limits);
+            let mut pf = parse_guarded(c, limits);
             let lines = LineIndex::new(&pf.text);
+            // Documents are independent of each other: check them here and drop their parse
+            // trees, so memory grows with the largest file, not with the repository.
+            if let Content::Kubernetes(_) | Content::CloudFormation(_) = pf.content {
+                let content = std::mem::replace(&mut pf.content, Content::NotIac);
+                pf.content = check_documents(content, &pf.cand.display, opts, catalog);
+            }
             (pf, lines)
         })
         .collect();
@@ -471,6 +481,8 @@ fn scan_files_here(
     let mut sources: Vec<Source> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut resources: Vec<Resource> = Vec::new();
+    // Resources of documents checked on the parse pool.
+    let mut doc_resources: Vec<Resource> = Vec::new();
     // Terraform modules: absolute directory → its files.
     let mut modules: BTreeMap<PathBuf, ModuleDir> = BTreeMap::new();
     let module_dir = |p: &Path| -> PathBuf {
@@ -504,6 +516,7 @@ fn scan_files_here(
             Content::Terraform(_) | Content::Tfvars(_) => Some(Framework::Terraform),
             Content::Kubernetes(_) => Some(Framework::Kubernetes),
             Content::CloudFormation(_) => Some(Framework::CloudFormation),
+            Content::Checked(ref c) => Some(c.framework),
             _ => None,
         };
         if let Some(f) = framework {
@@ -543,6 +556,24 @@ fn scan_files_here(
             Content::CloudFormation(root) => {
                 group += 1;
                 cloudformation::resources(&root, file, group, &mut resources);
+            }
+            Content::Checked(checked) => {
+                group += 1;
+                for mut r in checked.resources {
+                    r.file = file;
+                    r.group = group;
+                    doc_resources.push(r);
+                }
+                for mut f in checked.findings {
+                    f.file = file;
+                    for rel in &mut f.secondary {
+                        rel.file = file;
+                    }
+                    findings.push(f);
+                }
+                for e in checked.errors {
+                    result.errors.push(format!("{}: {e}", pf.cand.display));
+                }
             }
             Content::NotIac => {
                 result.summary.files_not_iac += 1;
@@ -638,138 +669,13 @@ fn scan_files_here(
     // The module blocks were only needed to evaluate the modules.
     drop(modules);
 
-    result.summary.resources = resources.len();
+    result.summary.resources = resources.len() + doc_resources.len();
     let index = ResourceIndex::new(resources);
+    let path_of = |file: usize| sources[file].path.as_str();
     let evaluated: Vec<Result<Vec<Finding>, String>> = index
         .resources
         .par_iter()
-        .map(|r| {
-            crate::panics::catch(|| {
-                crate::panics::inject("check", &sources[r.file].path);
-                eval::evaluate_resource(catalog, &index, r, opts.show_unknown)
-                    .into_iter()
-                    .flat_map(|rr| {
-                        let check = &catalog.checks[rr.check];
-                        let path = &sources[r.file].path;
-                        let mut out = Vec::new();
-                        if let Some((span, why)) = rr.unknown {
-                            // Like findings: a downloaded module's line is shown at its call site.
-                            let (file, span) = if is_downloaded(&sources[r.file].path) {
-                                r.context
-                                    .iter()
-                                    .find(|c| !is_downloaded(&sources[c.0].path))
-                                    .map(|c| (c.0, c.1))
-                                    .unwrap_or((r.file, span))
-                            } else {
-                                (r.file, span)
-                            };
-                            out.push(Finding {
-                                check_id: check.id.clone(),
-                                severity: Severity::Info,
-                                message: format!(
-                                    "{}: not decided, a value is unknown ({why})",
-                                    check.id
-                                ),
-                                file,
-                                span,
-                                label: format!("unknown: {why}"),
-                                secondary: vec![],
-                                resource: r.address.clone(),
-                                resource_span: Some(r.span),
-                                fingerprint: fingerprint(&[path, &r.address, &check.id, "unknown"]),
-                                kind: FindingKind::Unknown,
-                                enforced: false,
-                                notes: vec![],
-                            });
-                        }
-                        for m in rr.marks {
-                            let file = m.file.unwrap_or(r.file);
-                            let mut secondary = Vec::new();
-                            if (m.span != r.anchor || file != r.file)
-                                && r.framework != Framework::Kubernetes
-                            {
-                                secondary.push(Related {
-                                    file: r.file,
-                                    span: r.anchor,
-                                    label: "in this resource".to_string(),
-                                });
-                            }
-                            secondary.extend(m.via.iter().map(|(file, span)| Related {
-                                file: *file,
-                                span: *span,
-                                label: "value comes from here".to_string(),
-                            }));
-                            secondary.extend(r.context.iter().map(|(file, span, label)| Related {
-                                file: *file,
-                                span: *span,
-                                label: label.clone(),
-                            }));
-                            let mut primary = Related {
-                                file,
-                                span: m.span,
-                                label: m.label,
-                            };
-                            // Nobody edits a module downloaded by `terraform init`: point at the
-                            // call site in the repository (the argument that carried the value,
-                            // else the module block), and show the module's line as context.
-                            if is_downloaded(&sources[file].path) {
-                                if let Some(i) = secondary
-                                    .iter()
-                                    .position(|rel| !is_downloaded(&sources[rel.file].path))
-                                {
-                                    let site = secondary.remove(i);
-                                    let inner = std::mem::replace(
-                                        &mut primary,
-                                        Related {
-                                            file: site.file,
-                                            span: site.span,
-                                            label: String::new(),
-                                        },
-                                    );
-                                    primary.label = inner.label.clone();
-                                    secondary.insert(
-                                        0,
-                                        Related {
-                                            label: "in the downloaded module".to_string(),
-                                            ..inner
-                                        },
-                                    );
-                                }
-                            }
-                            // Two calls of one module (from two roots) may share an address: the
-                            // outermost call site tells them apart.
-                            let caller = r
-                                .context
-                                .last()
-                                .map(|c| sources[c.0].path.as_str())
-                                .unwrap_or("");
-                            out.push(Finding {
-                                check_id: check.id.clone(),
-                                severity: check.severity,
-                                message: check.message().to_string(),
-                                file: primary.file,
-                                span: primary.span,
-                                label: primary.label,
-                                secondary,
-                                resource: r.address.clone(),
-                                // For diff scoping, which compares it with the changed lines
-                                // of the finding's own file.
-                                resource_span: (primary.file == r.file).then_some(r.span),
-                                fingerprint: if caller.is_empty() {
-                                    fingerprint(&[path, &r.address, &check.id, &m.key])
-                                } else {
-                                    fingerprint(&[path, &r.address, &check.id, &m.key, caller])
-                                },
-                                kind: FindingKind::Check,
-                                enforced: false,
-                                notes: vec![],
-                            });
-                        }
-                        out
-                    })
-                    .collect()
-            })
-        })
+        .map(|r| check_resource(catalog, &index, r, &path_of, opts.show_unknown))
         .collect();
     for (r, e) in index.resources.iter().zip(&evaluated) {
         if let Err(msg) = e {
@@ -847,8 +753,205 @@ fn scan_files_here(
     resources
         .par_iter_mut()
         .for_each(crate::suppress::keep_waiver_data);
-    result.resources = resources;
+    doc_resources.extend(resources);
+    result.resources = doc_resources;
     result
+}
+
+/// A Kubernetes or CloudFormation file after its checks ran.
+struct CheckedFile {
+    framework: Framework,
+    /// Trimmed to what the filter stage reads ([`crate::suppress::keep_waiver_data`]).
+    resources: Vec<Resource>,
+    findings: Vec<Finding>,
+    /// Internal errors of the check stage (a panic in a check), one per resource.
+    errors: Vec<String>,
+}
+
+/// Builds the resources of one Kubernetes or CloudFormation file and runs the checks on them.
+/// Resources of a document refer only to each other, so the file is a unit of its own; file
+/// index 0 stands for the file itself (the caller renumbers).
+fn check_documents(
+    content: Content,
+    display: &str,
+    opts: &ScanOptions,
+    catalog: &Catalog,
+) -> Content {
+    let mut resources = Vec::new();
+    let framework = match content {
+        Content::Kubernetes(docs) => {
+            for d in docs {
+                kubernetes::objects(d, 0, 1, &mut resources);
+            }
+            Framework::Kubernetes
+        }
+        Content::CloudFormation(root) => {
+            cloudformation::resources(&root, 0, 1, &mut resources);
+            Framework::CloudFormation
+        }
+        other => return other,
+    };
+    if !wants(&opts.frameworks, framework) {
+        // Dropped by the caller; nothing to check.
+        return Content::Checked(CheckedFile {
+            framework,
+            resources: vec![],
+            findings: vec![],
+            errors: vec![],
+        });
+    }
+    let index = ResourceIndex::new(resources);
+    let path_of = |_: usize| display;
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for r in &index.resources {
+        match check_resource(catalog, &index, r, &path_of, opts.show_unknown) {
+            Ok(f) => findings.extend(f),
+            Err(msg) => errors.push(crate::panics::internal_error(
+                &format!("running checks on {}", r.address),
+                &msg,
+            )),
+        }
+    }
+    let mut resources = index.resources;
+    resources
+        .iter_mut()
+        .for_each(crate::suppress::keep_waiver_data);
+    Content::Checked(CheckedFile {
+        framework,
+        resources,
+        findings,
+        errors,
+    })
+}
+
+/// Runs the checks on one resource and turns the results into findings. `path_of` gives the
+/// display path of a file index. A panic inside is returned as its message.
+fn check_resource<'p>(
+    catalog: &Catalog,
+    index: &ResourceIndex,
+    r: &Resource,
+    path_of: &dyn Fn(usize) -> &'p str,
+    show_unknown: bool,
+) -> Result<Vec<Finding>, String> {
+    crate::panics::catch(|| {
+        crate::panics::inject("check", path_of(r.file));
+        eval::evaluate_resource(catalog, index, r, show_unknown)
+            .into_iter()
+            .flat_map(|rr| {
+                let check = &catalog.checks[rr.check];
+                let path = path_of(r.file);
+                let mut out = Vec::new();
+                if let Some((span, why)) = rr.unknown {
+                    // Like findings: a downloaded module's line is shown at its call site.
+                    let (file, span) = if is_downloaded(path_of(r.file)) {
+                        r.context
+                            .iter()
+                            .find(|c| !is_downloaded(path_of(c.0)))
+                            .map(|c| (c.0, c.1))
+                            .unwrap_or((r.file, span))
+                    } else {
+                        (r.file, span)
+                    };
+                    out.push(Finding {
+                        check_id: check.id.clone(),
+                        severity: Severity::Info,
+                        message: format!("{}: not decided, a value is unknown ({why})", check.id),
+                        file,
+                        span,
+                        label: format!("unknown: {why}"),
+                        secondary: vec![],
+                        resource: r.address.clone(),
+                        resource_span: Some(r.span),
+                        fingerprint: fingerprint(&[path, &r.address, &check.id, "unknown"]),
+                        kind: FindingKind::Unknown,
+                        enforced: false,
+                        notes: vec![],
+                    });
+                }
+                for m in rr.marks {
+                    let file = m.file.unwrap_or(r.file);
+                    let mut secondary = Vec::new();
+                    if (m.span != r.anchor || file != r.file)
+                        && r.framework != Framework::Kubernetes
+                    {
+                        secondary.push(Related {
+                            file: r.file,
+                            span: r.anchor,
+                            label: "in this resource".to_string(),
+                        });
+                    }
+                    secondary.extend(m.via.iter().map(|(file, span)| Related {
+                        file: *file,
+                        span: *span,
+                        label: "value comes from here".to_string(),
+                    }));
+                    secondary.extend(r.context.iter().map(|(file, span, label)| Related {
+                        file: *file,
+                        span: *span,
+                        label: label.clone(),
+                    }));
+                    let mut primary = Related {
+                        file,
+                        span: m.span,
+                        label: m.label,
+                    };
+                    // Nobody edits a module downloaded by `terraform init`: point at the
+                    // call site in the repository (the argument that carried the value,
+                    // else the module block), and show the module's line as context.
+                    if is_downloaded(path_of(file)) {
+                        if let Some(i) = secondary
+                            .iter()
+                            .position(|rel| !is_downloaded(path_of(rel.file)))
+                        {
+                            let site = secondary.remove(i);
+                            let inner = std::mem::replace(
+                                &mut primary,
+                                Related {
+                                    file: site.file,
+                                    span: site.span,
+                                    label: String::new(),
+                                },
+                            );
+                            primary.label = inner.label.clone();
+                            secondary.insert(
+                                0,
+                                Related {
+                                    label: "in the downloaded module".to_string(),
+                                    ..inner
+                                },
+                            );
+                        }
+                    }
+                    // Two calls of one module (from two roots) may share an address: the
+                    // outermost call site tells them apart.
+                    let caller = r.context.last().map(|c| path_of(c.0)).unwrap_or("");
+                    out.push(Finding {
+                        check_id: check.id.clone(),
+                        severity: check.severity,
+                        message: check.message().to_string(),
+                        file: primary.file,
+                        span: primary.span,
+                        label: primary.label,
+                        secondary,
+                        resource: r.address.clone(),
+                        // For diff scoping, which compares it with the changed lines
+                        // of the finding's own file.
+                        resource_span: (primary.file == r.file).then_some(r.span),
+                        fingerprint: if caller.is_empty() {
+                            fingerprint(&[path, &r.address, &check.id, &m.key])
+                        } else {
+                            fingerprint(&[path, &r.address, &check.id, &m.key, caller])
+                        },
+                        kind: FindingKind::Check,
+                        enforced: false,
+                        notes: vec![],
+                    });
+                }
+                out
+            })
+            .collect()
+    })
 }
 
 impl ScanResult {
