@@ -480,7 +480,6 @@ fn scan_files_here(
 
     let mut sources: Vec<Source> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
-    let mut resources: Vec<Resource> = Vec::new();
     // Resources of documents checked on the parse pool.
     let mut doc_resources: Vec<Resource> = Vec::new();
     // Terraform modules: absolute directory → its files.
@@ -547,16 +546,8 @@ fn scan_files_here(
                 m.dir = d;
                 m.tfvars.push((name, attrs, Some(file)));
             }
-            Content::Kubernetes(docs) => {
-                group += 1;
-                for d in docs {
-                    kubernetes::objects(d, file, group, &mut resources);
-                }
-            }
-            Content::CloudFormation(root) => {
-                group += 1;
-                cloudformation::resources(&root, file, group, &mut resources);
-            }
+            // Checked on the parse pool above.
+            Content::Kubernetes(_) | Content::CloudFormation(_) => {}
             Content::Checked(checked) => {
                 group += 1;
                 for mut r in checked.resources {
@@ -651,7 +642,38 @@ fn scan_files_here(
         files: &reader,
         max_eval_depth: limits.max_eval_depth,
     };
-    let (evaluated, _) = terraform::evaluate(&modules, &inputs, group);
+    // Checks run on each root's resources as soon as it is evaluated (resources of a root
+    // refer only to each other), and the evaluated values are dropped right after.
+    let path_of = |file: usize| sources[file].path.as_str();
+    let check_root = |resources: &mut Vec<Resource>| {
+        let index = ResourceIndex::new(std::mem::take(resources));
+        let checked: Vec<Result<Vec<Finding>, String>> = index
+            .resources
+            .par_iter()
+            .map(|r| check_resource(catalog, &index, r, &path_of, opts.show_unknown))
+            .collect();
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for (r, c) in index.resources.iter().zip(checked) {
+            match c {
+                Ok(f) => findings.extend(f),
+                Err(msg) => errors.push(format!(
+                    "{}: {}",
+                    path_of(r.file),
+                    crate::panics::internal_error(
+                        &format!("running checks on {}", r.address),
+                        &msg
+                    )
+                )),
+            }
+        }
+        *resources = index.resources;
+        resources
+            .iter_mut()
+            .for_each(crate::suppress::keep_waiver_data);
+        (findings, errors)
+    };
+    let (evaluated, checked, _) = terraform::evaluate(&modules, &inputs, group, &check_root);
     for (file, message) in evaluated.errors {
         result.errors.push(format!(
             "{}: {}",
@@ -665,28 +687,14 @@ fn scan_files_here(
             message,
         });
     }
-    resources.extend(evaluated.resources);
+    for (f, errors) in checked {
+        findings.extend(f);
+        result.errors.extend(errors);
+    }
+    let resources = evaluated.resources;
     // The module blocks were only needed to evaluate the modules.
     drop(modules);
-
     result.summary.resources = resources.len() + doc_resources.len();
-    let index = ResourceIndex::new(resources);
-    let path_of = |file: usize| sources[file].path.as_str();
-    let evaluated: Vec<Result<Vec<Finding>, String>> = index
-        .resources
-        .par_iter()
-        .map(|r| check_resource(catalog, &index, r, &path_of, opts.show_unknown))
-        .collect();
-    for (r, e) in index.resources.iter().zip(&evaluated) {
-        if let Err(msg) = e {
-            result.errors.push(format!(
-                "{}: {}",
-                sources[r.file].path,
-                crate::panics::internal_error(&format!("running checks on {}", r.address), msg)
-            ));
-        }
-    }
-    findings.extend(evaluated.into_iter().filter_map(Result::ok).flatten());
     findings.sort_by(|a, b| {
         (
             &sources[a.file].path,
@@ -749,10 +757,6 @@ fn scan_files_here(
     let findings = merged;
     result.sources = sources;
     result.findings = findings;
-    let mut resources = index.resources;
-    resources
-        .par_iter_mut()
-        .for_each(crate::suppress::keep_waiver_data);
     doc_resources.extend(resources);
     result.resources = doc_resources;
     result

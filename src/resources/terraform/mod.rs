@@ -64,25 +64,36 @@ pub struct Evaluated {
 /// directory no evaluated root reached (a module called only from outside the scan, or a
 /// cycle of calls) on its own. Roots are evaluated in parallel; resource groups are numbered
 /// from `first_group` in a deterministic order.
-pub fn evaluate(
+///
+/// `post` runs on each root's resources as soon as that root is evaluated, on the same
+/// worker (the scan runs the checks there and trims the resources, so the evaluated values
+/// of one root are dropped before the next is evaluated); its results come back in the
+/// order of the resources.
+pub fn evaluate<T: Send>(
     dirs: &BTreeMap<PathBuf, ModuleDir>,
     inputs: &EvalInputs,
     first_group: usize,
-) -> (Evaluated, usize) {
+    post: &(dyn Fn(&mut Vec<Resource>) -> T + Sync),
+) -> (Evaluated, Vec<T>, usize) {
     let roots = modules::roots(dirs);
     let shared = eval::Shared { dirs, inputs };
     let mut errors = Vec::new();
     let mut reached: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
     let mut results: Vec<eval::TreeResult> = Vec::new();
-    let evaluated: Vec<_> = roots
-        .par_iter()
-        .map(|d| guarded_root(&shared, &dirs[d]))
-        .collect();
+    let mut posts: Vec<T> = Vec::new();
+    let run = |d: &ModuleDir| {
+        guarded_root(&shared, d).map(|mut r| {
+            let t = post(&mut r.resources);
+            (r, t)
+        })
+    };
+    let evaluated: Vec<_> = roots.par_iter().map(|d| run(&dirs[d])).collect();
     for (d, r) in roots.iter().zip(evaluated) {
         match r {
-            Ok(r) => {
+            Ok((r, t)) => {
                 reached.extend(r.reached.iter().cloned());
                 results.push(r);
+                posts.push(t);
             }
             Err(e) => {
                 // Not evaluated again on its own below: it would fail the same way.
@@ -95,10 +106,11 @@ pub fn evaluate(
     for (path, d) in dirs {
         if d.scanned && !d.files.is_empty() && !reached.contains(path) {
             // On a pool thread, like the roots: they have room for deep evaluation.
-            match rayon::join(|| guarded_root(&shared, d), || ()).0 {
-                Ok(r) => {
+            match rayon::join(|| run(d), || ()).0 {
+                Ok((r, t)) => {
                     reached.extend(r.reached.iter().cloned());
                     results.push(r);
+                    posts.push(t);
                 }
                 Err(e) => {
                     reached.insert(path.clone());
@@ -124,7 +136,7 @@ pub fn evaluate(
     out.notes.sort();
     out.notes.dedup();
     out.errors = errors;
-    (out, group)
+    (out, posts, group)
 }
 
 /// Evaluates one root's module tree; a panic becomes (the root's first file, message).
