@@ -347,8 +347,9 @@ fn classify_documents(cand: &Candidate, text: &str, limits: &Limits) -> Content 
             return Content::Failed(e);
         }
     };
-    if let Some(t) = docs.iter().find(|d| cloudformation::is_template(d)) {
-        return Content::CloudFormation(t.clone());
+    if let Some(i) = docs.iter().position(cloudformation::is_template) {
+        let mut docs = docs;
+        return Content::CloudFormation(docs.swap_remove(i));
     }
     let objects: Vec<Node> = docs.into_iter().filter(kubernetes::is_object).collect();
     if objects.is_empty() {
@@ -469,6 +470,14 @@ fn scan_files_here(
             if let Content::Kubernetes(_) | Content::CloudFormation(_) = pf.content {
                 let content = std::mem::replace(&mut pf.content, Content::NotIac);
                 pf.content = check_documents(content, &pf.cand.display, opts, catalog);
+                // Nothing will point into a document without findings or waivers (its
+                // resources refer only to each other): its text is not kept for the report.
+                if let Content::Checked(c) = &pf.content {
+                    if c.findings.is_empty() && !crate::suppress::may_contain_waivers(&pf.text) {
+                        pf.text = String::new();
+                        return (pf, LineIndex::new(""));
+                    }
+                }
             }
             (pf, lines)
         })

