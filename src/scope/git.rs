@@ -2,6 +2,8 @@
 //! git objects — index blobs for `--staged`, the head commit for `--base` — never from the
 //! work tree, so an unstaged edit cannot change the verdict.
 
+pub mod index;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
