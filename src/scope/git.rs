@@ -8,8 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use git2::{
-    Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Index, Oid, Repository, Tree,
+    Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Oid, Patch, Repository, Tree,
 };
+
+use index::Entries;
+
+/// The mode of a submodule (a gitlink).
+const MODE_GITLINK: u32 = 0o160000;
 
 /// Why a diff could not be set up; each message says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -45,10 +50,10 @@ pub enum DiffSpec {
     Range { base: String, head: Option<String> },
 }
 
-/// One side of a diff: a tree of a commit, or the index.
+/// One side of a diff: a tree of a commit, or the index (its entries, sorted by path).
 pub enum Snapshot<'r> {
     Tree(Tree<'r>),
-    Index(Index),
+    Index(Entries),
     Empty,
 }
 
@@ -98,28 +103,47 @@ fn commit_tree<'r>(repo: &'r Repository, rev: &str) -> Result<(Oid, Tree<'r>), G
     Ok((commit.id(), commit.tree()?))
 }
 
-/// Computes the changes of a diff spec.
-pub fn diff<'r>(repo: &'r Repository, spec: &DiffSpec) -> Result<GitDiff<'r>, GitError> {
+/// The options of every diff and patch here: submodules ignored, no context lines (a hunk is
+/// exactly the changed lines).
+fn diff_options() -> DiffOptions {
     let mut opts = DiffOptions::new();
     opts.ignore_submodules(true).context_lines(0);
+    opts
+}
+
+/// HEAD's tree, or `None` on an unborn branch (a first commit).
+fn head_tree(repo: &Repository) -> Result<Option<Tree<'_>>, GitError> {
+    match repo.head() {
+        Ok(h) => Ok(Some(h.peel_to_tree()?)),
+        Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => {
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Computes the changes of a diff spec.
+pub fn diff<'r>(repo: &'r Repository, spec: &DiffSpec) -> Result<GitDiff<'r>, GitError> {
+    let mut opts = diff_options();
     let (base, new, mut diff) = match spec {
         DiffSpec::Staged => {
-            let head_tree = match repo.head() {
-                Ok(h) => Some(h.peel_to_tree()?),
-                Err(e)
-                    if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound =>
-                {
-                    None
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let head_tree = head_tree(repo)?;
             let index = repo
                 .index()
                 .map_err(|e| GitError::Index(e.message().to_string()))?;
             let diff =
                 repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))?;
             let base = head_tree.map(Snapshot::Tree).unwrap_or(Snapshot::Empty);
-            (base, Snapshot::Index(index), diff)
+            let entries = Entries::from_unsorted(index.iter().map(|e| {
+                let stage = ((e.flags >> 12) & 3) as u8;
+                let mut oid = [0; 20];
+                let raw = e.id.as_bytes();
+                if raw.len() == oid.len() {
+                    oid.copy_from_slice(raw);
+                }
+                (e.path, e.mode, stage, oid)
+            }));
+            (base, Snapshot::Index(entries), diff)
         }
         DiffSpec::Range { base, head } => {
             let head_rev = head.as_deref().unwrap_or("HEAD");
@@ -162,30 +186,9 @@ pub fn diff<'r>(repo: &'r Repository, spec: &DiffSpec) -> Result<GitDiff<'r>, Gi
             _ => continue,
         }
         if let Ok(Some(patch)) = git2::Patch::from_diff(&diff, i) {
-            if patch.delta().flags().is_binary() {
-                continue;
-            }
-            for h in 0..patch.num_hunks() {
-                let Ok((hunk, lines)) = patch.hunk(h) else {
-                    continue;
-                };
-                let mut added = false;
-                for l in 0..lines {
-                    if let Ok(line) = patch.line_in_hunk(h, l) {
-                        if line.origin() == '+' {
-                            if let Some(n) = line.new_lineno() {
-                                fc.changed_lines.insert(n as usize);
-                                added = true;
-                            }
-                        }
-                    }
-                }
-                if !added {
-                    // A deletion-only hunk: the lines around where the text was removed.
-                    let at = hunk.new_start() as usize;
-                    fc.changed_lines.insert(at.max(1));
-                    fc.changed_lines.insert(at + 1);
-                }
+            match patch_lines(&patch) {
+                Some(lines) => fc.changed_lines = lines,
+                None => continue,
             }
         }
         changes.push(fc);
@@ -196,6 +199,38 @@ pub fn diff<'r>(repo: &'r Repository, spec: &DiffSpec) -> Result<GitDiff<'r>, Gi
         new,
         changes,
     })
+}
+
+/// The new-side lines a patch changes (see [`FileChange::changed_lines`]), or `None` for a
+/// binary patch (such a file is left out of the diff).
+fn patch_lines(patch: &Patch) -> Option<BTreeSet<usize>> {
+    if patch.delta().flags().is_binary() {
+        return None;
+    }
+    let mut changed = BTreeSet::new();
+    for h in 0..patch.num_hunks() {
+        let Ok((hunk, lines)) = patch.hunk(h) else {
+            continue;
+        };
+        let mut added = false;
+        for l in 0..lines {
+            if let Ok(line) = patch.line_in_hunk(h, l) {
+                if line.origin() == '+' {
+                    if let Some(n) = line.new_lineno() {
+                        changed.insert(n as usize);
+                        added = true;
+                    }
+                }
+            }
+        }
+        if !added {
+            // A deletion-only hunk: the lines around where the text was removed.
+            let at = hunk.new_start() as usize;
+            changed.insert(at.max(1));
+            changed.insert(at + 1);
+        }
+    }
+    Some(changed)
 }
 
 impl Snapshot<'_> {
@@ -210,11 +245,11 @@ impl Snapshot<'_> {
                 e.id()
             }
             Snapshot::Index(i) => {
-                let e = i.get_path(Path::new(path), 0)?;
-                if e.mode == u32::from(FileMode::Commit) {
+                let e = i.find(path.as_bytes())?;
+                if e.mode == MODE_GITLINK {
                     return None;
                 }
-                e.id
+                Oid::from_bytes(&e.oid).ok()?
             }
             Snapshot::Empty => return None,
         };
@@ -253,24 +288,16 @@ impl Snapshot<'_> {
             }
             Snapshot::Index(i) => {
                 // Index entries are sorted by path: start at the first one under the directory
-                // and stop at the first one past it, rather than decode all 10,000 paths of a
+                // and stop at the first one past it, rather than look at all 10,000 paths of a
                 // big repository for each touched directory.
-                let start = if prefix.is_empty() {
-                    0
-                } else {
-                    match i.find_prefix(prefix.as_str()) {
-                        Ok(n) => n,
-                        Err(_) => return vec![],
-                    }
-                };
+                let start = i.lower_bound(prefix.as_bytes());
                 for n in start..i.len() {
-                    let Some(e) = i.get(n) else { break };
-                    if !e.path.starts_with(prefix.as_bytes()) {
+                    let path = i.path(n);
+                    let Some(rest) = path.strip_prefix(prefix.as_bytes()) else {
                         break;
-                    }
-                    let rest = &e.path[prefix.len()..];
-                    if !rest.contains(&b'/') && e.mode != u32::from(FileMode::Commit) {
-                        out.insert(String::from_utf8_lossy(&e.path).into_owned());
+                    };
+                    if !rest.contains(&b'/') && i.entry(n).mode != MODE_GITLINK {
+                        out.insert(String::from_utf8_lossy(path).into_owned());
                     }
                 }
             }
