@@ -331,6 +331,18 @@ fn partial_commit_index_from_git_index_file() {
         ids(&v),
         vec![finding("aws-s3-bucket-public-acl", "main.tf", 2, 9)]
     );
+    // git may name it relative to the working directory (hooks run at the top level).
+    let out = guardrail(d.path())
+        .args(["diff", "--staged", "--format", "json", ACL[0], ACL[1]])
+        .env("GIT_INDEX_FILE", ".git/tmp-index")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        ids(&v),
+        vec![finding("aws-s3-bucket-public-acl", "main.tf", 2, 9)]
+    );
 }
 
 #[test]
