@@ -236,10 +236,16 @@ pub fn run(
     // evaluation, the filter stage) would otherwise leave cores idle.
     let base_cands = (opts.scope == DiffScope::Lines)
         .then(|| snapshot_candidates(&repo, &gd.base, &root, &tf_dirs, &base_docs, &rename));
+    // Files that are the same at both snapshots (most of a touched module, every module it
+    // calls) are parsed once.
+    let scan_opts = ScanOptions {
+        parse_cache: Some(Default::default()),
+        ..opts.scan.clone()
+    };
     let scan_side = |cands: Vec<Candidate>| {
         let mut r = scan_files(
             cands,
-            &opts.scan,
+            &scan_opts,
             catalog,
             &cwd,
             &root,

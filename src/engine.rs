@@ -1,8 +1,9 @@
 //! The scan pipeline: scope → read → parse (parallel) → resources → evaluate (parallel) →
 //! findings, sorted deterministically.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -41,6 +42,54 @@ pub struct ScanOptions {
     pub frameworks: Vec<Framework>,
     pub show_unknown: bool,
     pub limits: Limits,
+    /// Parsed Terraform files shared between scans of the same files (the two snapshots of a
+    /// diff); `None` for a plain scan.
+    pub parse_cache: Option<Arc<ParseCache>>,
+}
+
+/// Terraform parse results by file kind and text. A diff scans each touched module at both
+/// snapshots, and most of a module's files, and all the modules it calls, are the same at
+/// both: each is parsed once. Only successful parses are kept.
+#[derive(Default)]
+pub struct ParseCache {
+    #[allow(clippy::type_complexity)]
+    map: Mutex<HashMap<(FileKind, String), Arc<OnceLock<Option<Arc<Vec<HclBlock>>>>>>>,
+}
+
+impl std::fmt::Debug for ParseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParseCache")
+    }
+}
+
+impl ParseCache {
+    /// The blocks of `text`, parsed by `parse` unless a scan already did (or is doing: the
+    /// second caller waits for the first, which is parsing, not waiting on the pool).
+    fn get_or_parse(
+        &self,
+        kind: FileKind,
+        text: &str,
+        parse: impl Fn() -> Result<Vec<HclBlock>, ParseError>,
+    ) -> Result<Arc<Vec<HclBlock>>, ParseError> {
+        let cell = {
+            let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry((kind, text.to_string())).or_default().clone()
+        };
+        let mut error = None;
+        let parsed = cell.get_or_init(|| match parse() {
+            Ok(b) => Some(Arc::new(b)),
+            Err(e) => {
+                error = Some(e);
+                None
+            }
+        });
+        match (parsed, error) {
+            (Some(b), _) => Ok(b.clone()),
+            (None, Some(e)) => Err(e),
+            // Another scan failed on the same text: parse again for the error.
+            (None, None) => parse().map(Arc::new),
+        }
+    }
 }
 
 /// A file that was read, kept for rendering.
@@ -123,7 +172,7 @@ pub fn on_worker<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 const MAX_MODULE_LOAD_ROUNDS: usize = 64;
 
 enum Content {
-    Terraform(Vec<HclBlock>),
+    Terraform(Arc<Vec<HclBlock>>),
     Tfvars(Node),
     Kubernetes(Vec<Node>),
     CloudFormation(Node),
@@ -222,11 +271,11 @@ fn without_template_markup(text: &str) -> Option<String> {
 }
 
 /// Reads and parses one file; a panic inside becomes an internal error naming the file.
-fn parse_guarded(cand: Candidate, limits: &Limits) -> ParsedFile {
+fn parse_guarded(cand: Candidate, limits: &Limits, cache: Option<&ParseCache>) -> ParsedFile {
     let (path, display, kind) = (cand.path.clone(), cand.display.clone(), cand.kind);
     match crate::panics::catch(|| {
         crate::panics::inject("parse", &cand.display);
-        parse_file(cand, limits)
+        parse_file(cand, limits, cache)
     }) {
         Ok(pf) => pf,
         Err(msg) => ParsedFile {
@@ -243,7 +292,7 @@ fn parse_guarded(cand: Candidate, limits: &Limits) -> ParsedFile {
     }
 }
 
-fn parse_file(mut cand: Candidate, limits: &Limits) -> ParsedFile {
+fn parse_file(mut cand: Candidate, limits: &Limits, cache: Option<&ParseCache>) -> ParsedFile {
     let failed = |cand: Candidate, text: String, e: ParseError| ParsedFile {
         cand,
         text,
@@ -283,16 +332,23 @@ fn parse_file(mut cand: Candidate, limits: &Limits) -> ParsedFile {
         Err((lossy, e)) => return failed(cand, lossy, e),
     };
     let content = match cand.kind {
-        FileKind::Terraform => match parse::hcl::parse(&text, limits) {
-            Ok((blocks, _)) => Content::Terraform(blocks),
-            Err(e) => Content::Failed(e),
-        },
+        FileKind::Terraform | FileKind::TerraformJson => {
+            let kind = cand.kind;
+            let parse = || match kind {
+                FileKind::Terraform => parse::hcl::parse(&text, limits).map(|(blocks, _)| blocks),
+                _ => parse::json::parse(&text, limits).map(|root| terraform::json_blocks(&root)),
+            };
+            let parsed = match cache {
+                Some(c) => c.get_or_parse(kind, &text, parse),
+                None => parse().map(Arc::new),
+            };
+            match parsed {
+                Ok(blocks) => Content::Terraform(blocks),
+                Err(e) => Content::Failed(e),
+            }
+        }
         FileKind::Tfvars => match parse::hcl::parse(&text, limits) {
             Ok((_, attrs)) => Content::Tfvars(attrs),
-            Err(e) => Content::Failed(e),
-        },
-        FileKind::TerraformJson => match parse::json::parse(&text, limits) {
-            Ok(root) => Content::Terraform(terraform::json_blocks(&root)),
             Err(e) => Content::Failed(e),
         },
         FileKind::TfvarsJson => match parse::json::parse(&text, limits) {
@@ -463,7 +519,7 @@ fn scan_files_here(
     let parsed: Vec<(ParsedFile, LineIndex)> = cands
         .into_par_iter()
         .map(|c| {
-            let mut pf = parse_guarded(c, limits);
+            let mut pf = parse_guarded(c, limits, opts.parse_cache.as_deref());
             let lines = LineIndex::new(&pf.text);
             // Documents are independent of each other: check them here and drop their parse
             // trees, so memory grows with the largest file, not with the repository.
@@ -484,7 +540,7 @@ fn scan_files_here(
         .collect();
     let var_files: Vec<(usize, ParsedFile)> = var_file_cands
         .into_iter()
-        .map(|(order, c)| (order, parse_guarded(c, limits)))
+        .map(|(order, c)| (order, parse_guarded(c, limits, None)))
         .collect();
 
     let mut sources: Vec<Source> = Vec::new();
@@ -638,7 +694,7 @@ fn scan_files_here(
         &mut sources,
         &mut result,
         &reader,
-        limits,
+        opts,
         root,
         cwd,
     );
@@ -994,10 +1050,11 @@ fn load_called_modules(
     sources: &mut Vec<Source>,
     result: &mut ScanResult,
     reader: &terraform::FileReader,
-    limits: &Limits,
+    opts: &ScanOptions,
     root: &Path,
     cwd: &Path,
 ) {
+    let (limits, cache) = (&opts.limits, opts.parse_cache.as_deref());
     for _ in 0..MAX_MODULE_LOAD_ROUNDS {
         let wanted = terraform::modules::wanted_dirs(modules);
         if wanted.is_empty() {
@@ -1054,7 +1111,7 @@ fn load_called_modules(
         }
         let parsed: Vec<ParsedFile> = cands
             .into_par_iter()
-            .map(|c| parse_guarded(c, limits))
+            .map(|c| parse_guarded(c, limits, cache))
             .collect();
         for pf in parsed {
             let dir = terraform::modules::normalize(pf.cand.path.parent().unwrap_or(Path::new("")));

@@ -219,7 +219,7 @@ impl<'t> Instance<'t> {
         let mut call_defs = HashMap::new();
         let mut data_defs = HashMap::new();
         for f in &dir.files {
-            for b in &f.blocks {
+            for b in f.blocks.iter() {
                 match (b.ident.as_str(), b.labels.as_slice()) {
                     ("variable", [name, ..]) => {
                         var_decls.insert(name.as_str(), VarDecl::from_block(f.file, b));
@@ -274,7 +274,7 @@ impl<'t> Instance<'t> {
     fn resources(&self, prefix: &str, context: &[(usize, Span, String)], out: &mut Vec<Resource>) {
         let group = self.tree.next_group();
         for f in &self.dir.files {
-            for b in &f.blocks {
+            for b in f.blocks.iter() {
                 let (rtype, local) = match (b.ident.as_str(), b.labels.as_slice()) {
                     ("resource", [t, n, ..]) => (t.clone(), format!("{t}.{n}")),
                     ("data", [t, n, ..]) => (format!("data.{t}"), format!("data.{t}.{n}")),
@@ -1942,7 +1942,10 @@ pub(crate) mod testing {
         let mut dirs = BTreeMap::new();
         let dir = ModuleDir {
             dir: PathBuf::from("/nonexistent/root"),
-            files: vec![ModuleFile { file: 0, blocks }],
+            files: vec![ModuleFile {
+                file: 0,
+                blocks: blocks.into(),
+            }],
             scanned: true,
             ..ModuleDir::default()
         };

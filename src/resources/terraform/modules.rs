@@ -15,7 +15,9 @@ use crate::parse::hcl::HclBlock;
 pub struct ModuleFile {
     /// Index of the file in the scan's sources.
     pub file: usize,
-    pub blocks: Vec<HclBlock>,
+    /// Shared: a diff evaluates a module at two snapshots, and a file unchanged between them
+    /// is parsed once (see [`crate::engine::ParseCache`]).
+    pub blocks: std::sync::Arc<Vec<HclBlock>>,
 }
 
 /// A module: the Terraform files of one directory.
