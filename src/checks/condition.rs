@@ -1,6 +1,8 @@
 //! The compiled condition language (see `docs/checks.md`).
 
-use regex::Regex;
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexBuilder};
 
 use super::Framework;
 
@@ -53,8 +55,8 @@ pub enum Op {
     NotEquals(Literal),
     In(Vec<Literal>),
     NotIn(Vec<Literal>),
-    Matches(Regex),
-    NotMatches(Regex),
+    Matches(CheckRegex),
+    NotMatches(CheckRegex),
     Contains(Literal),
     NotContains(Literal),
     Cmp(CmpOp, f64),
@@ -62,6 +64,58 @@ pub enum Op {
     PortIncludes(u32),
     IsTrue,
     IsFalse,
+}
+
+/// A check's regular expression. A check file from a pack or a repository compiles its
+/// expressions when it is loaded, so that an error is reported then, with its location; the
+/// built-in checks, all compiled by the tests, compile theirs on first use (compiling costs
+/// more than loading the rest of the catalog, and a pre-commit run uses few of them).
+#[derive(Debug, Clone)]
+pub struct CheckRegex {
+    pattern: String,
+    ignore_case: bool,
+    size_limit: usize,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl CheckRegex {
+    /// An expression compiled on first use.
+    pub fn lazy(pattern: String, ignore_case: bool, size_limit: usize) -> CheckRegex {
+        CheckRegex {
+            pattern,
+            ignore_case,
+            size_limit,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// An expression compiled now.
+    pub fn compiled(
+        pattern: String,
+        ignore_case: bool,
+        size_limit: usize,
+    ) -> Result<CheckRegex, regex::Error> {
+        let r = CheckRegex::lazy(pattern, ignore_case, size_limit);
+        let compiled = r.build()?;
+        let _ = r.compiled.set(Some(compiled));
+        Ok(r)
+    }
+
+    fn build(&self) -> Result<Regex, regex::Error> {
+        RegexBuilder::new(&self.pattern)
+            .case_insensitive(self.ignore_case)
+            .size_limit(self.size_limit)
+            .build()
+    }
+
+    /// Whether the expression matches somewhere in `text` (false if it does not compile,
+    /// which only a built-in check could get to, and the tests rule out).
+    pub fn is_match(&self, text: &str) -> bool {
+        self.compiled
+            .get_or_init(|| self.build().ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(text))
+    }
 }
 
 impl Op {

@@ -1,8 +1,6 @@
 //! Reads a check file. Every mistake is reported with the line and column in the YAML file.
 
-use regex::RegexBuilder;
-
-use super::condition::{parse_path, CmpOp, Cond, Literal, Op, Path};
+use super::condition::{parse_path, CheckRegex, CmpOp, Cond, Literal, Op, Path};
 use super::{Check, Rule, Scope, Severity};
 use crate::model::{Framework, LineIndex, Node, Span, Value};
 use crate::parse::{yaml, Limits};
@@ -25,6 +23,8 @@ struct Loader<'a> {
     /// Regexes in checks are bounded so a check cannot make the scan slow or large (the
     /// `regex` crate matches in linear time; this bounds its compiled size).
     regex_size: usize,
+    /// Compile regular expressions on first use (the built-in checks).
+    lazy_regex: bool,
 }
 
 impl Loader<'_> {
@@ -119,13 +119,12 @@ impl Loader<'_> {
         }
     }
 
-    fn regex(&mut self, n: &Node, ignore_case: bool) -> Option<regex::Regex> {
+    fn regex(&mut self, n: &Node, ignore_case: bool) -> Option<CheckRegex> {
         let s = self.string(n, "matches")?;
-        match RegexBuilder::new(&s)
-            .case_insensitive(ignore_case)
-            .size_limit(self.regex_size)
-            .build()
-        {
+        if self.lazy_regex {
+            return Some(CheckRegex::lazy(s, ignore_case, self.regex_size));
+        }
+        match CheckRegex::compiled(s, ignore_case, self.regex_size) {
             Ok(r) => Some(r),
             Err(regex::Error::CompiledTooBig(limit)) => {
                 self.err(
@@ -408,12 +407,28 @@ pub fn load_check(file: &str, text: &str) -> Result<Check, Vec<CheckError>> {
 
 /// Compiles one check file; `limits` bounds its regular expressions.
 pub fn load_check_with(file: &str, text: &str, limits: &Limits) -> Result<Check, Vec<CheckError>> {
+    load(file, text, limits, false)
+}
+
+/// Compiles a built-in check: its regular expressions are compiled on first use (the tests
+/// load every built-in check with [`load_check`] too, which compiles them all).
+pub fn load_builtin_check(file: &str, text: &str) -> Result<Check, Vec<CheckError>> {
+    load(file, text, &Limits::default(), true)
+}
+
+fn load(
+    file: &str,
+    text: &str,
+    limits: &Limits,
+    lazy_regex: bool,
+) -> Result<Check, Vec<CheckError>> {
     let mut l = Loader {
         file,
         text,
         lines: LineIndex::new(text),
         errors: Vec::new(),
         regex_size: limits.max_regex_size,
+        lazy_regex,
     };
     let docs = match yaml::parse(text, &Limits::default()) {
         Ok(d) => d,

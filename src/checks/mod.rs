@@ -179,7 +179,7 @@ impl Catalog {
         // pre-commit hook on a handful of files it is a good part of the whole run.
         let loaded: Vec<_> = BUILTIN_CHECKS
             .par_iter()
-            .map(|(path, text)| load_check(path, text))
+            .map(|(path, text)| load::load_builtin_check(path, text))
             .collect();
         for loaded in loaded {
             match loaded {
@@ -238,3 +238,36 @@ impl Catalog {
 }
 
 include!(concat!(env!("OUT_DIR"), "/builtin_checks.rs"));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The catalog compiles built-in regular expressions on first use; this compiles every
+    /// one of them now, as a pack's or a repository's check would be.
+    #[test]
+    fn every_builtin_check_compiles_eagerly() {
+        assert!(BUILTIN_CHECKS.len() >= 60);
+        let with_regex = BUILTIN_CHECKS
+            .iter()
+            .filter(|(_, text)| text.contains("matches:"))
+            .count();
+        assert!(with_regex > 0);
+        for (path, text) in BUILTIN_CHECKS {
+            if let Err(e) = load_check(path, text) {
+                panic!("{path}: {e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_lazy_regex_that_does_not_compile_matches_nothing() {
+        let bad = condition::CheckRegex::lazy("(unclosed".into(), false, 1 << 20);
+        assert!(!bad.is_match("(unclosed"));
+        let good = condition::CheckRegex::lazy("^a+$".into(), true, 1 << 20);
+        assert!(good.is_match("AAA"));
+        assert!(!good.is_match("ab"));
+        let eager = condition::CheckRegex::compiled("(unclosed".into(), false, 1 << 20);
+        assert!(eager.is_err());
+    }
+}
