@@ -95,6 +95,8 @@ fi
 log "cargo build --release"
 cargo build --release
 cargo build --release -p xtask
+cargo build --release --example parse_floor
+FLOOR=target/release/examples/parse_floor
 VERSION=$("$GR" --version)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git status --porcelain 2>/dev/null) ]]; then
@@ -233,6 +235,14 @@ need "full scan" "${T_MEAN:-}"
 log "single thread (RAYON_NUM_THREADS=1)"
 read -r S_MEAN S_SD S_MIN S_MAX S_USR S_SYS < <(time_cmd "guardrail scan (1 thread)" "$OUT/single.csv" -- env RAYON_NUM_THREADS=1 "${SCAN[@]}") || true
 need "single-thread scan" "${S_MEAN:-}"
+# The parsing floor: the three parsers alone over the same files (examples/parse_floor.rs).
+log "parsing floor ($(nproc) CPUs and 1 thread)"
+read -r P_MEAN P_SD P_MIN P_MAX P_USR P_SYS < <(time_cmd "parse floor" "$OUT/floor.csv" -- "$FLOOR" "$CORPUS" --runs 1) || true
+need "parse floor" "${P_MEAN:-}"
+read -r P1_MEAN P1_SD P1_MIN P1_MAX P1_USR P1_SYS < <(time_cmd "parse floor (1 thread)" "$OUT/floor1.csv" -- env RAYON_NUM_THREADS=1 "$FLOOR" "$CORPUS" --runs 1) || true
+need "parse floor (1 thread)" "${P1_MEAN:-}"
+FLOOR_RATIO=$(awk -v a="$T_MEAN" -v b="$P_MEAN" 'BEGIN {printf "%.2f", a / b}')
+FLOOR1_RATIO=$(awk -v a="$S_MEAN" -v b="$P1_MEAN" 'BEGIN {printf "%.2f", a / b}')
 log "peak RSS (/usr/bin/time -v)"
 RSS_KB=$(peak_rss_kb "${SCAN[@]}")
 RSS1_KB=$(peak_rss_kb env RAYON_NUM_THREADS=1 "${SCAN[@]}")
@@ -334,8 +344,9 @@ if [[ $WITH_CHECKOV -eq 1 ]]; then
     # time it hardly depends on what else the machine is doing.
     TIMER=()
     if [[ $HAVE_TIME -eq 1 ]]; then
-        TIMER=(/usr/bin/time -f '%U %S' -o "$OUT/checkov.time")
+        TIMER=(/usr/bin/time -f '%U %S %M' -o "$OUT/checkov.time")
     fi
+    G_RSS_KB=$(peak_rss_kb "${SCAN[@]}")
     s=$(date +%s%N)
     # shellcheck disable=SC2086 # CHECKOV_EXTRA_ARGS is a list of words
     "${TIMER[@]}" "$VENV/bin/checkov" -d "$SMALL" --framework terraform kubernetes cloudformation --quiet \
@@ -343,8 +354,13 @@ if [[ $WITH_CHECKOV -eq 1 ]]; then
     e=$(date +%s%N)
     CK_USR=n/a
     CK_SYS=n/a
+    CK_RSS_KB=n/a
     if [[ $HAVE_TIME -eq 1 ]]; then
-        read -r CK_USR CK_SYS < <(tail -1 "$OUT/checkov.time") || true
+        read -r CK_USR CK_SYS CK_RSS_KB < <(tail -1 "$OUT/checkov.time") || true
+    fi
+    RSS_PCT=n/a
+    if [[ $CK_RSS_KB != n/a && $G_RSS_KB != n/a ]]; then
+        RSS_PCT=$(awk -v g="$G_RSS_KB" -v c="$CK_RSS_KB" 'BEGIN {printf "%.1f%%", 100 * g / c}')
     fi
     # checkov exits 1 when it reports failed checks
     if [[ $ck_rc -gt 1 ]]; then
@@ -401,6 +417,10 @@ row() { # NAME MEAN SD MIN MAX USER SYSTEM FILES BYTES
     echo "|---|---|---|---|---|---|"
     row "full scan ($NPROC threads)" "$T_MEAN" "$T_SD" "$T_MIN" "$T_MAX" "$T_USR" "$T_SYS" "$NFILES" "$NBYTES"
     row "RAYON_NUM_THREADS=1" "$S_MEAN" "$S_SD" "$S_MIN" "$S_MAX" "$S_USR" "$S_SYS" "$NFILES" "$NBYTES"
+    row "parse floor ($NPROC threads)" "$P_MEAN" "$P_SD" "$P_MIN" "$P_MAX" "$P_USR" "$P_SYS" "$NFILES" "$NBYTES"
+    row "parse floor, 1 thread" "$P1_MEAN" "$P1_SD" "$P1_MIN" "$P1_MAX" "$P1_USR" "$P1_SYS" "$NFILES" "$NBYTES"
+    echo
+    echo "Full scan / parse floor (\`examples/parse_floor.rs\`: hcl-edit, saphyr-parser events and jsonc-parser alone over the same files): **${FLOOR_RATIO}×** ($NPROC threads), **${FLOOR1_RATIO}×** (1 thread), wall time."
     echo
     echo "Peak RSS: $(mib "$RSS_KB") ($NPROC threads), $(mib "$RSS1_KB") (1 thread)."
     echo
@@ -416,12 +436,12 @@ row() { # NAME MEAN SD MIN MAX USER SYSTEM FILES BYTES
         echo
         echo "checkov comparison on \`$SMALL\` ($SFILES files, $(awk -v b="$SBYTES" 'BEGIN {printf "%.1f", b / 1e6}') MB), checkov $CK_VERSION:"
         echo
-        echo "| tool | wall time | CPU user + sys | files/s |"
-        echo "|---|---|---|---|"
-        echo "| guardrail ($SFINDINGS findings) | $(fmt "$G_MEAN") s ± $(fmt "$G_SD") (mean of $RUNS) | $(cpu "${G_USR:-n/a}" "${G_SYS:-n/a}") | $(rate "$SFILES" "$G_MEAN") |"
-        echo "| checkov ($CK_SUMMARY; exit $ck_rc) | $CK_SECONDS s (one run) | $(cpu "$CK_USR" "$CK_SYS") | $(rate "$SFILES" "$CK_SECONDS") |"
+        echo "| tool | wall time | CPU user + sys | files/s | peak RSS |"
+        echo "|---|---|---|---|---|"
+        echo "| guardrail ($SFINDINGS findings) | $(fmt "$G_MEAN") s ± $(fmt "$G_SD") (mean of $RUNS) | $(cpu "${G_USR:-n/a}" "${G_SYS:-n/a}") | $(rate "$SFILES" "$G_MEAN") | $(mib "$G_RSS_KB") |"
+        echo "| checkov ($CK_SUMMARY; exit $ck_rc) | $CK_SECONDS s (one run) | $(cpu "$CK_USR" "$CK_SYS") | $(rate "$SFILES" "$CK_SECONDS") | $(mib "$CK_RSS_KB") |"
         echo
-        echo "checkov / guardrail: **${CK_RATIO}×** wall time, **${CK_CPU_RATIO}** CPU time."
+        echo "checkov / guardrail: **${CK_RATIO}×** wall time, **${CK_CPU_RATIO}** CPU time; guardrail's peak RSS is **${RSS_PCT}** of checkov's."
     fi
 } >"$OUT/section.md"
 
@@ -430,6 +450,7 @@ echo
 printf 'guardrail: %s files/s, %s MB/s (%s threads, %s s); single thread %s s (%s files/s); peak RSS %s\n' \
     "$(rate "$NFILES" "$T_MEAN")" "$(rate1 "$NBYTES" "$T_MEAN")" "$NPROC" "$(fmt "$T_MEAN")" \
     "$(fmt "$S_MEAN")" "$(rate "$NFILES" "$S_MEAN")" "$(mib "$RSS_KB")"
+printf 'full scan / parse floor: %s× (%s threads), %s× (1 thread)\n' "$FLOOR_RATIO" "$NPROC" "$FLOOR1_RATIO"
 printf 'guardrail diff --staged: %s ms median (git diff --cached --stat: %s ms, %s×)\n' "$(ms "$D_MED")" "$(ms "$GD_MED")" "$DIFF_RATIO"
 if [[ $CK_DONE -eq 1 ]]; then
     printf 'checkov: %s s vs guardrail %s s on %s files: %s× slower (CPU time: %s)\n' "$CK_SECONDS" "$(fmt "$G_MEAN")" \
