@@ -520,7 +520,6 @@ fn scan_files_here(
         .into_par_iter()
         .map(|c| {
             let mut pf = parse_guarded(c, limits, opts.parse_cache.as_deref());
-            let lines = LineIndex::new(&pf.text);
             // Documents are independent of each other: check them here and drop their parse
             // trees, so memory grows with the largest file, not with the repository.
             if let Content::Kubernetes(_) | Content::CloudFormation(_) = pf.content {
@@ -535,6 +534,7 @@ fn scan_files_here(
                     }
                 }
             }
+            let lines = LineIndex::new(&pf.text);
             (pf, lines)
         })
         .collect();

@@ -173,9 +173,9 @@ fn resolve<'n>(path: &Path, base: &'n Node, ctx: &'n Ctx) -> Resolved<'n> {
     for seg in &path.segments {
         let mut next = Vec::new();
         for n in cur {
-            let expanded: Vec<&Node> = match &n.value {
-                Value::List(items) => items.iter().collect(),
-                _ => vec![n],
+            let expanded: &[Node] = match &n.value {
+                Value::List(items) => items,
+                _ => std::slice::from_ref(n),
             };
             for e in expanded {
                 // An encoded document (a policy given as a JSON string) is walked as its
