@@ -54,8 +54,8 @@ pub enum Value {
     String(String),
     List(Vec<Node>),
     Map(Vec<(Key, Node)>),
-    /// Not statically known.
-    Unknown(Unknown),
+    /// Not statically known. (Boxed: it is the largest variant, and rare in a parse tree.)
+    Unknown(Box<Unknown>),
     /// Not yet evaluated (Terraform module context needed).
     Expr(Expr),
 }
@@ -111,10 +111,10 @@ impl Node {
 
     pub fn unknown(text: impl Into<String>, refs: Vec<String>, span: Span) -> Node {
         Node::new(
-            Value::Unknown(Unknown {
+            Value::Unknown(Box::new(Unknown {
                 text: text.into(),
                 refs,
-            }),
+            })),
             span,
         )
     }

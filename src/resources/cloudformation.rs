@@ -104,10 +104,10 @@ fn resolve_intrinsic(
                 return v;
             }
             return Node::new(
-                Value::Unknown(Unknown {
+                Value::Unknown(Box::new(Unknown {
                     text: format!("Ref {target}"),
                     refs: vec![target.to_string()],
-                }),
+                })),
                 whole.span,
             );
         }
@@ -122,10 +122,10 @@ fn resolve_intrinsic(
     let mut refs = Vec::new();
     collect_refs(arg, &mut refs, depth);
     Node::new(
-        Value::Unknown(Unknown {
+        Value::Unknown(Box::new(Unknown {
             text: name.to_string(),
             refs,
-        }),
+        })),
         whole.span,
     )
 }

@@ -1682,7 +1682,7 @@ fn unknown_like(v: &Node, span: Span) -> Node {
         Value::Unknown(u) => u.text.clone(),
         _ => "a value that is not fully known".into(),
     };
-    Node::new(Value::Unknown(Unknown { text, refs }), span)
+    Node::new(Value::Unknown(Box::new(Unknown { text, refs })), span)
 }
 
 /// Map entries in Terraform's iteration order (lexical by key), as (key, value) nodes.

@@ -97,10 +97,10 @@ fn finish(n: &mut Node, map: &SpanMap, unknowns: &[&Node], file: usize) {
                     u.collect_refs(&mut refs);
                 }
             }
-            n.value = Value::Unknown(Unknown {
+            n.value = Value::Unknown(Box::new(Unknown {
                 text: "string template".into(),
                 refs,
-            });
+            }));
         }
     }
     match &mut n.value {
