@@ -19,6 +19,19 @@ seed check_file $root/checks/**/*.yaml
 seed config_file $root/fixtures/**/.guardrail.yaml $root/tests/**/*.guardrail.yaml
 seed suppress_lexer $root/fixtures/**/*.tf $root/fixtures/**/*.yaml
 seed renderers $root/fixtures/**/fail.tf
+# Real index files (versions 2, 3 and 4, with a cache tree), from a scratch repository.
+mkdir -p corpus/git_index
+tmp=$(mktemp -d)
+(
+    cd "$tmp" && git init -q && mkdir -p a/b c && echo x >a/b/f.tf && echo y >c/g.yaml && echo z >top.tf
+    git add -A && git -c user.name=f -c user.email=f@e.invalid commit -qm seed
+    echo w >>a/b/f.tf && git add a/b/f.tf
+) >/dev/null
+for v in 2 3 4; do
+    git -C "$tmp" update-index --index-version "$v"
+    cp "$tmp/.git/index" "corpus/git_index/index-v$v"
+done
+rm -rf "$tmp"
 # A configuration seed with every key, so the fuzzer starts from valid structure.
 mkdir -p corpus/config_file
 cat > corpus/config_file/full.yaml <<'YAML'
