@@ -49,12 +49,14 @@ pub struct ScanOptions {
 
 /// Terraform parse results by file kind and text. A diff scans each touched module at both
 /// snapshots, and most of a module's files, and all the modules it calls, are the same at
-/// both: each is parsed once. Only successful parses are kept.
+/// both: each is parsed once.
 #[derive(Default)]
 pub struct ParseCache {
-    #[allow(clippy::type_complexity)]
-    map: Mutex<HashMap<(FileKind, String), Arc<OnceLock<Option<Arc<Vec<HclBlock>>>>>>>,
+    map: Mutex<HashMap<(FileKind, String), Arc<ParseCell>>>,
 }
+
+type ParsedBlocks = Result<Arc<Vec<HclBlock>>, ParseError>;
+type ParseCell = OnceLock<ParsedBlocks>;
 
 impl std::fmt::Debug for ParseCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -69,26 +71,13 @@ impl ParseCache {
         &self,
         kind: FileKind,
         text: &str,
-        parse: impl Fn() -> Result<Vec<HclBlock>, ParseError>,
-    ) -> Result<Arc<Vec<HclBlock>>, ParseError> {
+        parse: impl FnOnce() -> Result<Vec<HclBlock>, ParseError>,
+    ) -> ParsedBlocks {
         let cell = {
             let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
             map.entry((kind, text.to_string())).or_default().clone()
         };
-        let mut error = None;
-        let parsed = cell.get_or_init(|| match parse() {
-            Ok(b) => Some(Arc::new(b)),
-            Err(e) => {
-                error = Some(e);
-                None
-            }
-        });
-        match (parsed, error) {
-            (Some(b), _) => Ok(b.clone()),
-            (None, Some(e)) => Err(e),
-            // Another scan failed on the same text: parse again for the error.
-            (None, None) => parse().map(Arc::new),
-        }
+        cell.get_or_init(|| parse().map(Arc::new)).clone()
     }
 }
 
@@ -711,31 +700,17 @@ fn scan_files_here(
     // refer only to each other), and the evaluated values are dropped right after.
     let path_of = |file: usize| sources[file].path.as_str();
     let check_root = |resources: &mut Vec<Resource>| {
-        let index = ResourceIndex::new(std::mem::take(resources));
-        let checked: Vec<Result<Vec<Finding>, String>> = index
-            .resources
-            .par_iter()
-            .map(|r| check_resource(catalog, &index, r, &path_of, opts.show_unknown))
+        let (kept, findings, errors) = check_group(
+            std::mem::take(resources),
+            catalog,
+            &path_of,
+            opts.show_unknown,
+        );
+        *resources = kept;
+        let errors: Vec<String> = errors
+            .into_iter()
+            .map(|(file, e)| format!("{}: {e}", path_of(file)))
             .collect();
-        let mut findings = Vec::new();
-        let mut errors = Vec::new();
-        for (r, c) in index.resources.iter().zip(checked) {
-            match c {
-                Ok(f) => findings.extend(f),
-                Err(msg) => errors.push(format!(
-                    "{}: {}",
-                    path_of(r.file),
-                    crate::panics::internal_error(
-                        &format!("running checks on {}", r.address),
-                        &msg
-                    )
-                )),
-            }
-        }
-        *resources = index.resources;
-        resources
-            .iter_mut()
-            .for_each(crate::suppress::keep_waiver_data);
         (findings, errors)
     };
     let (evaluated, checked, _) = terraform::evaluate(&modules, &inputs, group, &check_root);
@@ -869,16 +844,41 @@ fn check_documents(
             errors: vec![],
         });
     }
+    let (resources, findings, errors) =
+        check_group(resources, catalog, &|_| display, opts.show_unknown);
+    let errors = errors.into_iter().map(|(_, e)| e).collect();
+    Content::Checked(CheckedFile {
+        framework,
+        resources,
+        findings,
+        errors,
+    })
+}
+
+/// Runs the checks on a group of resources that refer only to each other (one document, one
+/// Terraform root). Returns the resources trimmed to what the filter stage reads
+/// ([`crate::suppress::keep_waiver_data`]), the findings, and an internal error per resource
+/// whose checks panicked, with the resource's file.
+fn check_group<'p>(
+    resources: Vec<Resource>,
+    catalog: &Catalog,
+    path_of: &(dyn Fn(usize) -> &'p str + Sync),
+    show_unknown: bool,
+) -> (Vec<Resource>, Vec<Finding>, Vec<(usize, String)>) {
     let index = ResourceIndex::new(resources);
-    let path_of = |_: usize| display;
+    let checked: Vec<Result<Vec<Finding>, String>> = index
+        .resources
+        .par_iter()
+        .map(|r| check_resource(catalog, &index, r, path_of, show_unknown))
+        .collect();
     let mut findings = Vec::new();
     let mut errors = Vec::new();
-    for r in &index.resources {
-        match check_resource(catalog, &index, r, &path_of, opts.show_unknown) {
+    for (r, c) in index.resources.iter().zip(checked) {
+        match c {
             Ok(f) => findings.extend(f),
-            Err(msg) => errors.push(crate::panics::internal_error(
-                &format!("running checks on {}", r.address),
-                &msg,
+            Err(msg) => errors.push((
+                r.file,
+                crate::panics::internal_error(&format!("running checks on {}", r.address), &msg),
             )),
         }
     }
@@ -886,12 +886,7 @@ fn check_documents(
     resources
         .iter_mut()
         .for_each(crate::suppress::keep_waiver_data);
-    Content::Checked(CheckedFile {
-        framework,
-        resources,
-        findings,
-        errors,
-    })
+    (resources, findings, errors)
 }
 
 /// Runs the checks on one resource and turns the results into findings. `path_of` gives the
