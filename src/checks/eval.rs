@@ -42,7 +42,7 @@ pub struct Ctx<'a> {
     pub resource: &'a Resource,
     pub object: &'a Node,
     pub pod: Option<&'a Node>,
-    pub list: Option<Node>,
+    pub list: Option<&'a Node>,
     pub anchor: Span,
     pub key: String,
 }
@@ -69,6 +69,35 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The lists of a pod spec that hold containers.
+const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+
+/// The containers of a resource's pod spec (see `evaluate_resource`).
+fn pod_containers(r: &Resource) -> Vec<(Node, &Node, Span, String)> {
+    let mut out = Vec::new();
+    let Some(pod) = r.pod_spec() else {
+        return out;
+    };
+    for list in CONTAINER_LISTS {
+        let Some(items) = pod.get(list).and_then(|l| l.as_list()) else {
+            continue;
+        };
+        for c in items {
+            if !matches!(c.value, Value::Map(_)) {
+                continue;
+            }
+            let name = c.get("name");
+            let anchor = name.map(|n| n.span).unwrap_or(c.span);
+            let label = name
+                .and_then(|n| n.scalar_text())
+                .unwrap_or_else(|| "?".into());
+            let list_node = Node::new(Value::String(list.to_string()), anchor);
+            out.push((list_node, c, anchor, format!("{list}[{label}]")));
+        }
+    }
+    out
+}
+
 /// Runs every rule that applies to a resource.
 pub fn evaluate_resource(
     catalog: &Catalog,
@@ -77,6 +106,9 @@ pub fn evaluate_resource(
     show_unknown: bool,
 ) -> Vec<RuleResult> {
     let mut out = Vec::new();
+    // The containers of a pod spec, found once per resource: (list name as a node at the
+    // container's anchor, for `list` paths; the container; its anchor; its key).
+    let mut containers: Option<Vec<(Node, &Node, Span, String)>> = None;
     for (ci, ri) in catalog.rules_for(r.framework, &r.rtype) {
         let rule = &catalog.checks[ci].rules[ri];
         let base_ctx = Ctx::for_resource(index, r);
@@ -89,29 +121,15 @@ pub fn evaluate_resource(
                 }
             }
             Scope::Container => {
-                if let Some(pod) = r.pod_spec() {
-                    for list in ["containers", "initContainers", "ephemeralContainers"] {
-                        let Some(items) = pod.get(list).and_then(|l| l.as_list()) else {
-                            continue;
-                        };
-                        for c in items {
-                            if !matches!(c.value, Value::Map(_)) {
-                                continue;
-                            }
-                            let name = c.get("name");
-                            let anchor = name.map(|n| n.span).unwrap_or(c.span);
-                            let label = name
-                                .and_then(|n| n.scalar_text())
-                                .unwrap_or_else(|| "?".into());
-                            let ctx = Ctx {
-                                list: Some(Node::new(Value::String(list.to_string()), anchor)),
-                                anchor,
-                                key: format!("{list}[{label}]"),
-                                ..Ctx::for_resource(index, r)
-                            };
-                            contexts.push((ctx, c));
-                        }
-                    }
+                let found = containers.get_or_insert_with(|| pod_containers(r));
+                for (list, c, anchor, key) in found.iter() {
+                    let ctx = Ctx {
+                        list: Some(list),
+                        anchor: *anchor,
+                        key: key.clone(),
+                        ..Ctx::for_resource(index, r)
+                    };
+                    contexts.push((ctx, c));
                 }
             }
         }
@@ -166,7 +184,7 @@ fn resolve<'n>(path: &Path, base: &'n Node, ctx: &'n Ctx) -> Resolved<'n> {
         PathRoot::Current => Some(base),
         PathRoot::Pod => ctx.pod,
         PathRoot::Object => Some(ctx.object),
-        PathRoot::List => ctx.list.as_ref(),
+        PathRoot::List => ctx.list,
     };
     let mut cur: Vec<&Node> = start.into_iter().collect();
     let mut unknown = None;
@@ -368,12 +386,13 @@ fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) ->
         }
     }
     let mut unknown = r.unknown.clone();
+    // Marks are made only for the items that the outcome reports.
     let mut hits = Vec::new();
     let mut misses = Vec::new();
-    for (item, from_list, idx) in &items {
-        match positive(op, item, *from_list, ignore_case) {
-            Some(true) => hits.push(item_mark(path, item, *from_list, *idx, ctx)),
-            Some(false) => misses.push(item_mark(path, item, *from_list, *idx, ctx)),
+    for &(item, from_list, idx) in &items {
+        match positive(op, item, from_list, ignore_case) {
+            Some(true) => hits.push((item, from_list, idx)),
+            Some(false) => misses.push((item, from_list, idx)),
             None => {
                 unknown.get_or_insert_with(|| match &item.value {
                     Value::Unknown(u) => u.text.clone(),
@@ -382,20 +401,25 @@ fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) ->
             }
         }
     }
+    let marks = |list: Vec<(&Node, bool, usize)>| -> Vec<Mark> {
+        list.into_iter()
+            .map(|(item, from_list, idx)| item_mark(path, item, from_list, idx, ctx))
+            .collect()
+    };
     if op.is_negative() {
         // True when every item satisfies the negative form: each hit of the positive form
         // is a violation.
         if !hits.is_empty() {
-            Outcome::False(hits)
+            Outcome::False(marks(hits))
         } else if let Some(u) = unknown {
             Outcome::Unknown(u)
         } else if r.nodes.is_empty() {
             Outcome::True(vec![ctx.missing(&path.text)])
         } else {
-            Outcome::True(misses)
+            Outcome::True(marks(misses))
         }
     } else if !hits.is_empty() {
-        Outcome::True(hits)
+        Outcome::True(marks(hits))
     } else if let Some(u) = unknown {
         Outcome::Unknown(u)
     } else if r.nodes.is_empty() {
@@ -410,10 +434,10 @@ fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) ->
                 file: first.meta.as_ref().and_then(|m| m.file),
                 ..Mark::default()
             },
-            _ => misses
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| item_mark(path, first, false, 0, ctx)),
+            _ => match misses.first() {
+                Some(&(item, from_list, idx)) => item_mark(path, item, from_list, idx, ctx),
+                None => item_mark(path, first, false, 0, ctx),
+            },
         };
         Outcome::False(vec![mark])
     }
@@ -729,7 +753,7 @@ fn eval_quantifier(every: bool, path: &Path, cond: &Cond, base: &Node, ctx: &Ctx
             resource: ctx.resource,
             object: ctx.object,
             pod: ctx.pod,
-            list: ctx.list.clone(),
+            list: ctx.list,
             anchor: ctx.anchor,
             key: if ctx.key.is_empty() {
                 format!("{}[{i}]", path.text)
