@@ -11,6 +11,7 @@ use crate::findings::{FindingKind, Related};
 use crate::model::Span;
 use crate::scope::git::{self, DiffSpec, GitError, Snapshot};
 use crate::scope::{classify, exclude_set, Candidate, FileKind, Note};
+use git2::Repository;
 
 /// Which findings of the touched units are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,17 +108,22 @@ fn snapshot_candidates(
 /// [`crate::filter::apply`]): it runs on both snapshots *before* findings are narrowed to the
 /// change, so that a waiver over untouched code is judged on the whole file and a waiver
 /// removed by the change brings its finding back as new.
+///
+/// `gd` is [`git::diff`] of `repo` for `opts.spec`, which the caller reads while it loads the
+/// check catalog: reading the index and comparing it with HEAD is the part of a pre-commit
+/// run that nothing else can be done beside.
 pub fn run(
     opts: &DiffOptions,
     catalog: &Catalog,
     cwd: &Path,
     post: &(dyn Fn(&mut ScanResult) + Sync),
+    repo: &Repository,
+    gd: Result<git::GitDiff<'_>, GitError>,
 ) -> Result<(ScanResult, PathBuf), GitError> {
-    let repo = git::open()?;
-    let root = git::workdir(&repo)?;
+    let root = git::workdir(repo)?;
     let root = root.canonicalize().unwrap_or(root);
     let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
-    let gd = git::diff(&repo, &opts.spec)?;
+    let gd = gd?;
     let excludes = exclude_set(&opts.scan.excludes)
         .map_err(|e| GitError::Other(format!("invalid --exclude pattern: {e}")))?;
 
@@ -213,7 +219,7 @@ pub fn run(
             .map(|(o, _)| o.clone()),
     );
 
-    let new_cands = snapshot_candidates(&repo, &gd.new, &root, &tf_dirs, &docs, &BTreeMap::new());
+    let new_cands = snapshot_candidates(repo, &gd.new, &root, &tf_dirs, &docs, &BTreeMap::new());
     // Named files outside the index (not yet added) are read from the work tree.
     let mut new_cands = new_cands;
     for p in &full_files {
@@ -235,7 +241,7 @@ pub fn run(
     // side: for a pre-commit run on a few files, the serial parts of one scan (module
     // evaluation, the filter stage) would otherwise leave cores idle.
     let base_cands = (opts.scope == DiffScope::Lines)
-        .then(|| snapshot_candidates(&repo, &gd.base, &root, &tf_dirs, &base_docs, &rename));
+        .then(|| snapshot_candidates(repo, &gd.base, &root, &tf_dirs, &base_docs, &rename));
     // Files that are the same at both snapshots (most of a touched module, every module it
     // calls) are parsed once.
     let scan_opts = ScanOptions {

@@ -28,6 +28,7 @@ fn no_transparent_huge_pages() {
 }
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
+use git2::Repository;
 use guardrail::baseline::{self, Baseline};
 use guardrail::checks::{Catalog, Severity};
 use guardrail::cli::{
@@ -41,7 +42,7 @@ use guardrail::filter::{self, FilterOptions};
 use guardrail::model::Framework;
 use guardrail::packs::PackSource;
 use guardrail::report::{self, Format, ReportInput, ReportOptions, DEFAULT_SARIF_CATEGORY};
-use guardrail::scope::git::DiffSpec;
+use guardrail::scope::git::{self, DiffSpec, GitDiff, GitError};
 use guardrail::{explain, testing};
 
 fn main() -> ExitCode {
@@ -188,6 +189,8 @@ impl Pipeline<'_> {
         baseline: Option<&Baseline>,
         cwd: &Path,
         root: &Path,
+        repo: Option<&Result<Repository, GitError>>,
+        git_diff: Option<Result<GitDiff<'_>, GitError>>,
     ) -> Result<ScanResult> {
         let today = Date::today().map_err(|e| anyhow!("{}: {e}", guardrail::date::TODAY_ENV))?;
         let mut excludes = fed.excludes(cwd, root);
@@ -233,9 +236,16 @@ impl Pipeline<'_> {
             scan: opts,
         };
         let post = |r: &mut ScanResult| filter::apply(r, fed, &filter_opts);
-        Ok(guardrail::diff::run(&d, &fed.catalog, cwd, &post)
-            .map_err(|e| anyhow!("{e}"))?
-            .0)
+        let repo = repo
+            .expect("a diff opens the repository")
+            .as_ref()
+            .map_err(|e| anyhow!("{e}"))?;
+        let git_diff = git_diff.expect("a diff reads git");
+        Ok(
+            guardrail::diff::run(&d, &fed.catalog, cwd, &post, repo, git_diff)
+                .map_err(|e| anyhow!("{e}"))?
+                .0,
+        )
     }
 }
 
@@ -266,7 +276,18 @@ fn run_scan(
         parse_fail_on(f)?;
     }
     let (cwd, root) = dirs()?;
-    let mut fed = federation(&args.packs, &cwd, &root, false)?;
+    // A diff reads git (the index, HEAD's trees, the changed lines) on this thread while the
+    // catalog is loaded beside it.
+    let repo = diff.as_ref().map(|_| git::open());
+    let mut fed = None;
+    let mut git_diff = None;
+    rayon::in_place_scope(|s| {
+        s.spawn(|_| fed = Some(federation(&args.packs, &cwd, &root, false)));
+        if let (Some((spec, _)), Some(Ok(repo))) = (&diff, &repo) {
+            git_diff = Some(git::diff(repo, spec));
+        }
+    });
+    let mut fed = fed.expect("the scope ran the federation")?;
     let fail_on = parse_fail_on(args.fail_on.as_deref().or(fed.fail_on()).unwrap_or("low"))?;
     for id in args.checks.iter().chain(&args.skip_checks) {
         if fed.catalog.get(id).is_none() {
@@ -297,7 +318,14 @@ fn run_scan(
         show_unknown: args.show_unknown,
         diff,
     }
-    .run(&fed, baseline.as_ref(), &cwd, &root)?;
+    .run(
+        &fed,
+        baseline.as_ref(),
+        &cwd,
+        &root,
+        repo.as_ref(),
+        git_diff,
+    )?;
     for n in &result.notes {
         eprintln!("note: {}: {}", n.path, n.message);
     }
@@ -664,7 +692,7 @@ fn run_baseline(args: BaselineArgs) -> Result<u8> {
     };
     if args.check {
         let base = Baseline::load(&path, display.clone())?;
-        let result = pipeline.run(&fed, Some(&base), &cwd, &root)?;
+        let result = pipeline.run(&fed, Some(&base), &cwd, &root, None, None)?;
         for e in &result.errors {
             eprintln!("error: {e}");
         }
@@ -691,7 +719,7 @@ fn run_baseline(args: BaselineArgs) -> Result<u8> {
         }
         return Ok(if stale.is_empty() { 0 } else { 1 });
     }
-    let result = pipeline.run(&fed, None, &cwd, &root)?;
+    let result = pipeline.run(&fed, None, &cwd, &root, None, None)?;
     for e in &result.errors {
         eprintln!("error: {e}");
     }
