@@ -56,7 +56,8 @@ pub struct ParseCache {
 }
 
 type ParsedBlocks = Result<Arc<Vec<HclBlock>>, ParseError>;
-type ParseCell = OnceLock<ParsedBlocks>;
+/// A file's parse: `None` when the thread that was parsing it panicked.
+type ParseCell = OnceLock<Option<ParsedBlocks>>;
 
 impl std::fmt::Debug for ParseCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,19 +66,45 @@ impl std::fmt::Debug for ParseCache {
 }
 
 impl ParseCache {
-    /// The blocks of `text`, parsed by `parse` unless a scan already did (or is doing: the
-    /// second caller waits for the first, which is parsing, not waiting on the pool).
+    /// The blocks of `text`, parsed by `parse` unless a scan already did.
+    ///
+    /// When another thread is parsing the same text (both snapshots of a diff reach a
+    /// module's unchanged files at about the same time), this one runs other jobs of the
+    /// pool meanwhile instead of blocking: a blocked thread would leave its core idle.
     fn get_or_parse(
         &self,
         kind: FileKind,
         text: &str,
         parse: impl FnOnce() -> Result<Vec<HclBlock>, ParseError>,
     ) -> ParsedBlocks {
-        let cell = {
+        let (cell, first) = {
             let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-            map.entry((kind, text.to_string())).or_default().clone()
+            match map.entry((kind, text.to_string())) {
+                std::collections::hash_map::Entry::Occupied(e) => (e.get().clone(), false),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    (e.insert(Arc::default()).clone(), true)
+                }
+            }
         };
-        cell.get_or_init(|| parse().map(Arc::new)).clone()
+        if first {
+            let parsed =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse().map(Arc::new)));
+            let _ = cell.set(parsed.as_ref().ok().cloned());
+            return parsed.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        let done = loop {
+            if let Some(done) = cell.get() {
+                break done;
+            }
+            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                break cell.wait();
+            }
+        };
+        match done {
+            Some(r) => r.clone(),
+            // The parsing thread panicked: parse here (the panic is caught per file).
+            None => parse().map(Arc::new),
+        }
     }
 }
 
@@ -1150,4 +1177,64 @@ fn strip_instance(address: &str) -> &str {
         }
     }
     address
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn block(name: &str) -> Vec<HclBlock> {
+        vec![HclBlock {
+            ident: name.into(),
+            labels: vec![],
+            header: Span::new(0, 1),
+            span: Span::new(0, 1),
+            body: Node::new(crate::model::Value::Null, Span::new(0, 1)),
+        }]
+    }
+
+    #[test]
+    fn the_parse_cache_parses_each_text_once_even_when_asked_at_the_same_time() {
+        let cache = ParseCache::default();
+        let calls = AtomicUsize::new(0);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let got: Vec<ParsedBlocks> = pool.install(|| {
+            (0..8)
+                .into_par_iter()
+                .map(|_| {
+                    cache.get_or_parse(FileKind::Terraform, "a = 1", || {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        Ok(block("one"))
+                    })
+                })
+                .collect()
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let first = got[0].as_ref().unwrap();
+        assert_eq!(first[0].ident, "one");
+        assert!(got.iter().all(|g| Arc::ptr_eq(g.as_ref().unwrap(), first)));
+        // Another kind or text is another entry; a parse error is cached too.
+        let err = cache.get_or_parse(FileKind::TerraformJson, "a = 1", || {
+            Err(ParseError::new("bad", Span::new(0, 1)))
+        });
+        assert_eq!(err.unwrap_err().message, "bad");
+        let again = cache.get_or_parse(FileKind::TerraformJson, "a = 1", || Ok(block("x")));
+        assert_eq!(again.unwrap_err().message, "bad");
+    }
+
+    #[test]
+    fn a_parse_that_panicked_is_parsed_again_by_the_next_caller() {
+        let cache = ParseCache::default();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cache.get_or_parse(FileKind::Terraform, "x", || panic!("parser bug"))
+        }));
+        assert!(panicked.is_err());
+        let next = cache.get_or_parse(FileKind::Terraform, "x", || Ok(block("two")));
+        assert_eq!(next.unwrap()[0].ident, "two");
+    }
 }
