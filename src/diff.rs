@@ -2,7 +2,8 @@
 //! manifest is evaluated at both snapshots with its full context (all sibling `.tf`/`.tfvars`
 //! files); findings are then narrowed to the change.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::checks::Catalog;
@@ -74,6 +75,7 @@ fn snapshot_candidates(
     tf_dirs: &BTreeSet<String>,
     docs: &BTreeSet<String>,
     rename: &BTreeMap<String, String>,
+    blobs: &mut HashMap<git2::Oid, Vec<u8>>,
 ) -> Vec<Candidate> {
     let mut paths: BTreeSet<String> = BTreeSet::new();
     for d in tf_dirs {
@@ -87,8 +89,15 @@ fn snapshot_candidates(
     let mut out = Vec::new();
     for p in paths {
         let Some(kind) = kind_of(&p) else { continue };
-        let Some(bytes) = snap.read(repo, &p) else {
-            continue;
+        // Most files of a touched directory are the same at both snapshots: each blob is
+        // inflated once.
+        let Some(id) = snap.blob_id(&p) else { continue };
+        let bytes = match blobs.entry(id) {
+            Entry::Occupied(e) => e.get().clone(),
+            Entry::Vacant(e) => match repo.find_blob(id) {
+                Ok(b) => e.insert(b.content().to_vec()).clone(),
+                Err(_) => continue,
+            },
         };
         let display = rename.get(&p).cloned().unwrap_or(p);
         out.push(Candidate {
@@ -219,7 +228,16 @@ pub fn run(
             .map(|(o, _)| o.clone()),
     );
 
-    let new_cands = snapshot_candidates(repo, &gd.new, &root, &tf_dirs, &docs, &BTreeMap::new());
+    let mut blobs = HashMap::new();
+    let new_cands = snapshot_candidates(
+        repo,
+        &gd.new,
+        &root,
+        &tf_dirs,
+        &docs,
+        &BTreeMap::new(),
+        &mut blobs,
+    );
     // Named files outside the index (not yet added) are read from the work tree.
     let mut new_cands = new_cands;
     for p in &full_files {
@@ -240,8 +258,11 @@ pub fn run(
     // Both snapshots are read here (git objects stay on this thread) and scanned side by
     // side: for a pre-commit run on a few files, the serial parts of one scan (module
     // evaluation, the filter stage) would otherwise leave cores idle.
-    let base_cands = (opts.scope == DiffScope::Lines)
-        .then(|| snapshot_candidates(repo, &gd.base, &root, &tf_dirs, &base_docs, &rename));
+    let base_cands = (opts.scope == DiffScope::Lines).then(|| {
+        snapshot_candidates(
+            repo, &gd.base, &root, &tf_dirs, &base_docs, &rename, &mut blobs,
+        )
+    });
     // Files that are the same at both snapshots (most of a touched module, every module it
     // calls) are parsed once.
     let scan_opts = ScanOptions {

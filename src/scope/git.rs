@@ -749,7 +749,13 @@ fn side_patch<'r>(
 impl Snapshot<'_> {
     /// The content of a file, if the snapshot has it (and it is a blob).
     pub fn read(&self, repo: &Repository, path: &str) -> Option<Vec<u8>> {
-        let id = match self {
+        let id = self.blob_id(path)?;
+        repo.find_blob(id).ok().map(|b| b.content().to_vec())
+    }
+
+    /// The blob id of a file, if the snapshot has it (and it is a blob).
+    pub fn blob_id(&self, path: &str) -> Option<Oid> {
+        Some(match self {
             Snapshot::Tree(t) => {
                 let e = t.get_path(Path::new(path)).ok()?;
                 if e.kind() != Some(git2::ObjectType::Blob) {
@@ -765,8 +771,7 @@ impl Snapshot<'_> {
                 Oid::from_bytes(&e.oid).ok()?
             }
             Snapshot::Empty => return None,
-        };
-        repo.find_blob(id).ok().map(|b| b.content().to_vec())
+        })
     }
 
     /// The files directly inside a directory (`""` is the root), sorted.
