@@ -132,7 +132,7 @@ pub fn run(
     let root = git::workdir(repo)?;
     let root = root.canonicalize().unwrap_or(root);
     let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
-    let gd = gd?;
+    let mut gd = gd?;
     let excludes = exclude_set(&opts.scan.excludes)
         .map_err(|e| GitError::Other(format!("invalid --exclude pattern: {e}")))?;
 
@@ -228,7 +228,7 @@ pub fn run(
             .map(|(o, _)| o.clone()),
     );
 
-    let mut blobs = HashMap::new();
+    let mut blobs = std::mem::take(&mut gd.blobs);
     let new_cands = snapshot_candidates(
         repo,
         &gd.new,

@@ -78,6 +78,9 @@ pub struct GitDiff<'r> {
     pub base: Snapshot<'r>,
     pub new: Snapshot<'r>,
     pub changes: Vec<FileChange>,
+    /// Contents of blobs the diff read (the changed files at both snapshots), for the
+    /// scan that reads them next.
+    pub blobs: HashMap<Oid, Vec<u8>>,
 }
 
 /// Opens the repository the way git hooks expect (`GIT_DIR`, `GIT_INDEX_FILE`, … honoured).
@@ -215,6 +218,7 @@ pub fn diff_libgit2<'r>(repo: &'r Repository, spec: &DiffSpec) -> Result<GitDiff
         base,
         new,
         changes,
+        blobs: HashMap::new(),
     })
 }
 
@@ -322,6 +326,7 @@ pub fn diff_staged_fast_at<'r>(repo: &'r Repository, index_path: &Path) -> Optio
     }
     let mut opts = diff_options();
     let mut changes = Vec::new();
+    let mut blobs = HashMap::new();
     for d in raw {
         let (old, new) = (d.old.as_ref(), d.new.as_ref());
         if old.is_some_and(|s| s.mode == MODE_GITLINK)
@@ -335,7 +340,7 @@ pub fn diff_staged_fast_at<'r>(repo: &'r Repository, index_path: &Path) -> Optio
             new_path: new.map(path),
             changed_lines: BTreeSet::new(),
         };
-        match side_patch(repo, old, new, &mut opts) {
+        match side_patch(repo, old, new, &mut opts, &mut blobs) {
             Some(Ok(patch)) => match patch_lines(&patch) {
                 Some(lines) => fc.changed_lines = lines,
                 None => continue,
@@ -350,6 +355,7 @@ pub fn diff_staged_fast_at<'r>(repo: &'r Repository, index_path: &Path) -> Optio
         base: head.map(Snapshot::Tree).unwrap_or(Snapshot::Empty),
         new: Snapshot::Index(entries),
         changes,
+        blobs,
     })
 }
 
@@ -713,8 +719,13 @@ fn side_patch<'r>(
     old: Option<&Side>,
     new: Option<&Side>,
     opts: &mut DiffOptions,
+    blobs: &mut HashMap<Oid, Vec<u8>>,
 ) -> Option<Result<Patch<'r>, git2::Error>> {
-    let blob = |s: &Side| repo.find_blob(s.oid);
+    let mut blob = |s: &Side| {
+        let b = repo.find_blob(s.oid)?;
+        blobs.entry(s.oid).or_insert_with(|| b.content().to_vec());
+        Ok(b)
+    };
     Some(match (old, new) {
         (Some(o), Some(n)) => {
             let (op, np) = (as_path(&o.path)?, as_path(&n.path)?);
