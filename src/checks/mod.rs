@@ -179,7 +179,7 @@ impl Catalog {
         // pre-commit hook on a handful of files it is a good part of the whole run.
         let loaded: Vec<_> = BUILTIN_CHECKS
             .par_iter()
-            .map(|(path, text)| load::load_builtin_check(path, text))
+            .map(|(path, yaml, json)| load::load_builtin_check(path, yaml, json))
             .collect();
         for loaded in loaded {
             match loaded {
@@ -250,13 +250,33 @@ mod tests {
         assert!(BUILTIN_CHECKS.len() >= 60);
         let with_regex = BUILTIN_CHECKS
             .iter()
-            .filter(|(_, text)| text.contains("matches:"))
+            .filter(|(_, text, _)| text.contains("matches:"))
             .count();
         assert!(with_regex > 0);
-        for (path, text) in BUILTIN_CHECKS {
+        for (path, text, _) in BUILTIN_CHECKS {
             if let Err(e) = load_check(path, text) {
                 panic!("{path}: {e:?}");
             }
+        }
+    }
+
+    /// The build converts the built-in checks to JSON, which is what a run loads: each must
+    /// load to exactly the check its YAML describes.
+    #[test]
+    fn every_builtin_check_loads_the_same_from_its_json() {
+        let converted = BUILTIN_CHECKS
+            .iter()
+            .filter(|(_, _, j)| !j.is_empty())
+            .count();
+        assert_eq!(
+            converted,
+            BUILTIN_CHECKS.len(),
+            "every built-in check is converted"
+        );
+        for (path, yaml, json) in BUILTIN_CHECKS {
+            let from_yaml = load::load_builtin_check(path, yaml, "").unwrap();
+            let from_json = load::load_builtin_check(path, yaml, json).unwrap();
+            assert_eq!(format!("{from_yaml:?}"), format!("{from_json:?}"), "{path}");
         }
     }
 
