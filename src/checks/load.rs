@@ -1,6 +1,6 @@
 //! Reads a check file. Every mistake is reported with the line and column in the YAML file.
 
-use super::condition::{parse_path, CheckRegex, CmpOp, Cond, Literal, Op, Path};
+use super::condition::{parse_path, CheckRegex, CmpOp, Cond, Literal, Op, Path, RegexError};
 use super::{Check, Rule, Scope, Severity};
 use crate::model::{Framework, LineIndex, Node, Span, Value};
 use crate::parse::{yaml, Limits};
@@ -126,14 +126,14 @@ impl Loader<'_> {
         }
         match CheckRegex::compiled(s, ignore_case, self.regex_size) {
             Ok(r) => Some(r),
-            Err(regex::Error::CompiledTooBig(limit)) => {
+            Err(RegexError::TooBig(limit)) => {
                 self.err(
                     n.span,
                     format!("regular expression too large: compiled, it exceeds {limit} bytes (`limits.max-regex-size`)"),
                 );
                 None
             }
-            Err(e) => {
+            Err(RegexError::Invalid(e)) => {
                 self.err(n.span, format!("invalid regular expression: {e}"));
                 None
             }
