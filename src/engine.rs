@@ -532,8 +532,11 @@ fn scan_files_here(
     // Parse every file in parallel (collect first: rayon never runs inside the walker).
     let limits = &opts.limits;
     // Line starts too: one pass over every byte, so on the pool rather than below.
+    // One file per job: files differ in cost by orders of magnitude, and larger chunks left
+    // one core idle at the end of every chunk it could not split (a third of the phase).
     let parsed: Vec<(ParsedFile, LineIndex)> = cands
         .into_par_iter()
+        .with_max_len(1)
         .map(|c| {
             let mut pf = parse_guarded(c, limits, opts.parse_cache.as_deref());
             // Documents are independent of each other: check them here and drop their parse
@@ -759,10 +762,11 @@ fn scan_files_here(
         result.errors.extend(errors);
     }
     let resources = evaluated.resources;
-    // The module blocks were only needed to evaluate the modules.
-    drop(modules);
+    // The module blocks were only needed to evaluate the modules: freed on another worker,
+    // while this one goes on.
+    rayon::spawn(move || drop(modules));
     result.summary.resources = resources.len() + doc_resources.len();
-    findings.sort_by(|a, b| {
+    findings.par_sort_by(|a, b| {
         (
             &sources[a.file].path,
             a.span.start,
@@ -1133,6 +1137,7 @@ fn load_called_modules(
         }
         let parsed: Vec<ParsedFile> = cands
             .into_par_iter()
+            .with_max_len(1)
             .map(|c| parse_guarded(c, limits, cache))
             .collect();
         for pf in parsed {

@@ -87,7 +87,11 @@ pub fn evaluate<T: Send>(
             (r, t)
         })
     };
-    let evaluated: Vec<_> = roots.par_iter().map(|d| run(&dirs[d])).collect();
+    let evaluated: Vec<_> = roots
+        .par_iter()
+        .with_max_len(1)
+        .map(|d| run(&dirs[d]))
+        .collect();
     for (d, r) in roots.iter().zip(evaluated) {
         match r {
             Ok((r, t)) => {
