@@ -7,6 +7,7 @@
 //! does and is reported as `waiver-not-allowed`. Suppressed findings move to
 //! `ScanResult::suppressed` with the reason; waivers that matched nothing are `waiver-unused`.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::baseline::Baseline;
@@ -157,16 +158,29 @@ pub fn apply(result: &mut ScanResult, fed: &Federation, opts: &FilterOptions) {
     }
 
     // Which resource each finding belongs to, for waivers above a resource header.
-    let mut by_address: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
-    for (i, r) in result.resources.iter().enumerate() {
-        by_address
-            .entry((r.file, r.address.as_str()))
-            .or_default()
-            .push(i);
-    }
+    // Only the resources that findings name are indexed: a repository has many more.
     let findings = std::mem::take(&mut result.findings);
+    let mut by_address: HashMap<(usize, &str), Vec<usize>> = findings
+        .iter()
+        .map(|f| ((f.file, f.resource.as_str()), Vec::new()))
+        .collect();
+    let named: Vec<usize> = result
+        .resources
+        .par_iter()
+        .enumerate()
+        .filter(|(_, r)| by_address.contains_key(&(r.file, r.address.as_str())))
+        .map(|(i, _)| i)
+        .collect();
+    for i in named {
+        let r = &result.resources[i];
+        if let Some(v) = by_address.get_mut(&(r.file, r.address.as_str())) {
+            v.push(i);
+        }
+    }
     let header_of = |f: &Finding| -> Option<usize> {
-        let candidates = by_address.get(&(f.file, f.resource.as_str()))?;
+        let candidates = by_address
+            .get(&(f.file, f.resource.as_str()))
+            .filter(|c| !c.is_empty())?;
         let r = candidates
             .iter()
             .map(|&i| &result.resources[i])
@@ -174,7 +188,7 @@ pub fn apply(result: &mut ScanResult, fed: &Federation, opts: &FilterOptions) {
             .or_else(|| candidates.first().map(|&i| &result.resources[i]))?;
         Some(suppress::header_line(result, r))
     };
-    let headers: Vec<Option<usize>> = findings.iter().map(header_of).collect();
+    let headers: Vec<Option<usize>> = findings.par_iter().map(header_of).collect();
     drop(by_address);
 
     // Waivers by where they apply, so each finding looks only at its candidates.

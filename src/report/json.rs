@@ -1,6 +1,7 @@
 //! The JSON report (schema in `docs/output.md`). No timestamps or durations: the same input
 //! gives byte-identical output.
 
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::ReportInput;
@@ -31,10 +32,10 @@ fn finding(r: &ScanResult, f: &Finding) -> Value {
 
 pub fn render(input: &ReportInput) -> String {
     let r = input.result;
-    let findings: Vec<Value> = r.findings.iter().map(|f| finding(r, f)).collect();
+    let findings: Vec<Value> = r.findings.par_iter().map(|f| finding(r, f)).collect();
     let suppressed: Vec<Value> = r
         .suppressed
-        .iter()
+        .par_iter()
         .map(|s| {
             let mut v = finding(r, &s.finding);
             let (file, line) = match s.by.at {

@@ -10,6 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::{security_severity, span_region, uri_escape, ReportInput};
@@ -255,7 +256,7 @@ pub fn render_limited(input: &ReportInput, max_results: usize) -> String {
     }
     let (kept, dropped) = keep_most_severe(entries, |(f, _)| f.severity, max_results);
     let results: Vec<Value> = kept
-        .iter()
+        .par_iter()
         .map(|(f, by)| {
             let mut v = result(input, f, &index_of);
             if let Some(s) = by {

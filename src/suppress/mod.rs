@@ -11,6 +11,7 @@ pub mod directive;
 /// Comment lexers for HCL and YAML.
 pub mod lexer;
 
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use crate::checks::Catalog;
@@ -100,69 +101,96 @@ fn related_checks(catalog: &Catalog, peer_id: &str) -> Vec<String> {
 /// False when `text` cannot hold an inline waiver comment (none of the directive prefixes of
 /// guardrail, checkov, tfsec or trivy occurs in it).
 pub fn may_contain_waivers(text: &str) -> bool {
-    text.contains(directive::INLINE_PREFIX)
-        || text.contains("checkov:skip=")
-        || text.contains("tfsec:ignore:")
-        || text.contains("trivy:ignore:")
-}
-
-/// Every waiver written in the scanned files.
-pub fn collect(result: &ScanResult, catalog: &Catalog) -> Vec<Waiver> {
-    let mut out = Vec::new();
-    for (file, src) in result.sources.iter().enumerate() {
-        if src.framework.is_none() {
-            continue;
-        }
-        let syntax = Syntax::of(&src.path, &src.text);
-        let t = &src.text;
-        // Most files carry no waiver at all: skip the lexer for them.
-        if syntax == Syntax::None || !may_contain_waivers(t) {
-            continue;
-        }
-        let comments = lexer::comments(syntax, t);
-        let comment_lines: BTreeSet<usize> = comments
-            .iter()
-            .filter(|c| c.standalone)
-            .flat_map(|c| {
-                let a = src.lines.line_of(c.span.start);
-                let b = src.lines.line_of(c.span.end.max(c.span.start));
-                a..=b
-            })
-            .collect();
-        let next = next_code_lines(src, &comment_lines);
-        for c in &comments {
-            let body = &t[c.body.start..c.body.end];
-            let directives = directive::parse_comment(body.trim_end_matches("*/"));
-            if directives.is_empty() {
-                continue;
-            }
-            let scope = Scope::Lines {
-                file,
-                lines: target_lines(src, c, &next),
-            };
-            for d in directives {
-                match d {
-                    Directive::Guardrail(spec) => out.push(Waiver::from_spec(
-                        SuppressionKind::Inline,
-                        spec,
-                        scope.clone(),
-                        (file, c.span),
-                    )),
-                    Directive::Peer(skip) => {
-                        let ids = related_checks(catalog, &skip.id);
-                        if !ids.is_empty() {
-                            out.push(Waiver::from_peer(skip, ids, scope.clone(), (file, c.span)));
-                        }
-                    }
-                }
-            }
+    // One pass for the four markers (a multi-literal SIMD search), over every text of a scan.
+    static MARKERS: std::sync::LazyLock<Option<regex_automata::meta::Regex>> =
+        std::sync::LazyLock::new(|| {
+            regex_automata::meta::Regex::new_many(&[
+                regex::escape(directive::INLINE_PREFIX).as_str(),
+                "checkov:skip=",
+                "tfsec:ignore:",
+                "trivy:ignore:",
+            ])
+            .ok()
+        });
+    match &*MARKERS {
+        Some(m) => m.is_match(text),
+        None => {
+            text.contains(directive::INLINE_PREFIX)
+                || text.contains("checkov:skip=")
+                || text.contains("tfsec:ignore:")
+                || text.contains("trivy:ignore:")
         }
     }
+}
+
+/// Every waiver written in the scanned files (files are read on all cores: the text of a
+/// whole repository is searched for waiver comments).
+pub fn collect(result: &ScanResult, catalog: &Catalog) -> Vec<Waiver> {
+    let per_file: Vec<Vec<Waiver>> = result
+        .sources
+        .par_iter()
+        .enumerate()
+        .map(|(file, src)| file_waivers(file, src, catalog))
+        .collect();
+    let mut out: Vec<Waiver> = per_file.into_iter().flatten().collect();
     for r in &result.resources {
         match r.framework {
             Framework::Kubernetes => kubernetes(r, catalog, &mut out),
             Framework::CloudFormation => cloudformation(r, catalog, &mut out),
             Framework::Terraform => {}
+        }
+    }
+    out
+}
+
+/// The waiver comments of one file.
+fn file_waivers(file: usize, src: &crate::engine::Source, catalog: &Catalog) -> Vec<Waiver> {
+    let mut out = Vec::new();
+    if src.framework.is_none() {
+        return out;
+    }
+    let syntax = Syntax::of(&src.path, &src.text);
+    let t = &src.text;
+    // Most files carry no waiver at all: skip the lexer for them.
+    if syntax == Syntax::None || !may_contain_waivers(t) {
+        return out;
+    }
+    let comments = lexer::comments(syntax, t);
+    let comment_lines: BTreeSet<usize> = comments
+        .iter()
+        .filter(|c| c.standalone)
+        .flat_map(|c| {
+            let a = src.lines.line_of(c.span.start);
+            let b = src.lines.line_of(c.span.end.max(c.span.start));
+            a..=b
+        })
+        .collect();
+    let next = next_code_lines(src, &comment_lines);
+    for c in &comments {
+        let body = &t[c.body.start..c.body.end];
+        let directives = directive::parse_comment(body.trim_end_matches("*/"));
+        if directives.is_empty() {
+            continue;
+        }
+        let scope = Scope::Lines {
+            file,
+            lines: target_lines(src, c, &next),
+        };
+        for d in directives {
+            match d {
+                Directive::Guardrail(spec) => out.push(Waiver::from_spec(
+                    SuppressionKind::Inline,
+                    spec,
+                    scope.clone(),
+                    (file, c.span),
+                )),
+                Directive::Peer(skip) => {
+                    let ids = related_checks(catalog, &skip.id);
+                    if !ids.is_empty() {
+                        out.push(Waiver::from_peer(skip, ids, scope.clone(), (file, c.span)));
+                    }
+                }
+            }
         }
     }
     out
