@@ -374,11 +374,19 @@ fn run_scan(
             io_failed = true;
         }
     }
-    if io_failed || !result.errors.is_empty() {
-        return Ok(2);
-    }
-    let failing = result.findings.iter().any(|f| f.fails(fail_on));
-    Ok(if failing { 1 } else { 0 })
+    let code = if io_failed || !result.errors.is_empty() {
+        2
+    } else if result.findings.iter().any(|f| f.fails(fail_on)) {
+        1
+    } else {
+        0
+    };
+    // The process ends next: freeing every tree and text of the run one by one would only
+    // keep it waiting (tens of milliseconds on a large repository).
+    std::mem::forget(main_out);
+    std::mem::forget(result);
+    std::mem::forget(fed);
+    Ok(code)
 }
 
 fn list_checks(format: &str, packs: &PackArgs) -> Result<u8> {
