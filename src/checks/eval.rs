@@ -27,6 +27,42 @@ pub enum Outcome {
     Unknown(String),
 }
 
+/// Which outcomes' marks can reach a finding, so that only those get their labels and keys
+/// written (formatting them was a fifth of evaluating checks, and most are thrown away: a
+/// passing test's marks matter only under a `not`). Marks that cannot reach a finding are
+/// still made, with their spans, which is all the evaluation itself looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Want {
+    pub true_marks: bool,
+    pub false_marks: bool,
+}
+
+impl Want {
+    /// A rule's assertion: its false marks are the finding.
+    pub const ASSERT: Want = Want {
+        true_marks: false,
+        false_marks: true,
+    };
+    /// A filter (`where`): only the outcome counts.
+    pub const NONE: Want = Want {
+        true_marks: false,
+        false_marks: false,
+    };
+    fn not(self) -> Want {
+        Want {
+            true_marks: self.false_marks,
+            false_marks: self.true_marks,
+        }
+    }
+    fn marks(self, outcome: bool) -> bool {
+        if outcome {
+            self.true_marks
+        } else {
+            self.false_marks
+        }
+    }
+}
+
 /// What one rule found on one resource.
 #[derive(Debug, Clone)]
 pub struct RuleResult {
@@ -59,6 +95,17 @@ impl<'a> Ctx<'a> {
             key: String::new(),
         }
     }
+    /// What a missing attribute's mark says, written only when it can reach a finding.
+    fn missing_if(&self, what: &str, detailed: bool) -> Mark {
+        if !detailed {
+            return Mark {
+                span: self.anchor,
+                ..Mark::default()
+            };
+        }
+        self.missing(what)
+    }
+
     fn missing(&self, what: &str) -> Mark {
         Mark {
             span: self.anchor,
@@ -135,11 +182,11 @@ pub fn evaluate_resource(
         }
         for (ctx, base) in contexts {
             if let Some(w) = &rule.where_ {
-                if !matches!(eval(w, base, &ctx), Outcome::True(_)) {
+                if !matches!(eval(w, base, &ctx, Want::NONE), Outcome::True(_)) {
                     continue;
                 }
             }
-            match eval(&rule.assert, base, &ctx) {
+            match eval(&rule.assert, base, &ctx, Want::ASSERT) {
                 Outcome::False(marks) => {
                     let mut kept: Vec<Mark> = Vec::new();
                     for m in marks {
@@ -322,7 +369,21 @@ fn positive(op: &Op, item: &Node, from_list: bool, ignore_case: bool) -> Option<
     })
 }
 
-fn item_mark(path: &Path, item: &Node, from_list: bool, idx: usize, ctx: &Ctx) -> Mark {
+fn item_mark(
+    path: &Path,
+    item: &Node,
+    from_list: bool,
+    idx: usize,
+    ctx: &Ctx,
+    detailed: bool,
+) -> Mark {
+    if !detailed {
+        return Mark {
+            span: item.span,
+            file: item.meta.as_ref().and_then(|m| m.file),
+            ..Mark::default()
+        };
+    }
     let (label, key) = if from_list {
         (
             format!("`{}` contains {}", path.text, display(item)),
@@ -352,18 +413,27 @@ fn item_mark(path: &Path, item: &Node, from_list: bool, idx: usize, ctx: &Ctx) -
     }
 }
 
-fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) -> Outcome {
+fn eval_attr(
+    path: &Path,
+    op: &Op,
+    ignore_case: bool,
+    base: &Node,
+    ctx: &Ctx,
+    want_marks: Want,
+) -> Outcome {
     let r = resolve(path, base, ctx);
     if let Op::Exists(want) = op {
         let present = !r.nodes.is_empty();
+        // Present: true marks when the test is `exists: true`, false marks otherwise.
+        let detailed = want_marks.marks(*want);
         let marks: Vec<Mark> = r
             .nodes
             .iter()
-            .map(|n| item_mark(path, n, false, 0, ctx))
+            .map(|n| item_mark(path, n, false, 0, ctx, detailed))
             .collect();
         return match (present, want, &r.unknown) {
             (true, true, _) => Outcome::True(marks),
-            (true, false, _) => Outcome::False(
+            (true, false, _) if detailed => Outcome::False(
                 marks
                     .into_iter()
                     .map(|m| Mark {
@@ -372,9 +442,14 @@ fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) ->
                     })
                     .collect(),
             ),
+            (true, false, _) => Outcome::False(marks),
             (false, _, Some(u)) => Outcome::Unknown(u.clone()),
-            (false, true, None) => Outcome::False(vec![ctx.missing(&path.text)]),
-            (false, false, None) => Outcome::True(vec![ctx.missing(&path.text)]),
+            (false, true, None) => {
+                Outcome::False(vec![ctx.missing_if(&path.text, want_marks.false_marks)])
+            }
+            (false, false, None) => {
+                Outcome::True(vec![ctx.missing_if(&path.text, want_marks.true_marks)])
+            }
         };
     }
     // Flatten lists one level: operators apply to their elements.
@@ -401,32 +476,39 @@ fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) ->
             }
         }
     }
-    let marks = |list: Vec<(&Node, bool, usize)>| -> Vec<Mark> {
+    let marks = |list: Vec<(&Node, bool, usize)>, outcome: bool| -> Vec<Mark> {
+        let detailed = want_marks.marks(outcome);
         list.into_iter()
-            .map(|(item, from_list, idx)| item_mark(path, item, from_list, idx, ctx))
+            .map(|(item, from_list, idx)| item_mark(path, item, from_list, idx, ctx, detailed))
             .collect()
     };
     if op.is_negative() {
         // True when every item satisfies the negative form: each hit of the positive form
         // is a violation.
         if !hits.is_empty() {
-            Outcome::False(marks(hits))
+            Outcome::False(marks(hits, false))
         } else if let Some(u) = unknown {
             Outcome::Unknown(u)
         } else if r.nodes.is_empty() {
-            Outcome::True(vec![ctx.missing(&path.text)])
+            Outcome::True(vec![ctx.missing_if(&path.text, want_marks.true_marks)])
         } else {
-            Outcome::True(marks(misses))
+            Outcome::True(marks(misses, true))
         }
     } else if !hits.is_empty() {
-        Outcome::True(marks(hits))
+        Outcome::True(marks(hits, true))
     } else if let Some(u) = unknown {
         Outcome::Unknown(u)
     } else if r.nodes.is_empty() {
-        Outcome::False(vec![ctx.missing(&path.text)])
+        Outcome::False(vec![ctx.missing_if(&path.text, want_marks.false_marks)])
     } else {
         let first = r.nodes[0];
+        let detailed = want_marks.false_marks;
         let mark = match &first.value {
+            Value::List(_) if !detailed => Mark {
+                span: first.span,
+                file: first.meta.as_ref().and_then(|m| m.file),
+                ..Mark::default()
+            },
             Value::List(_) => Mark {
                 span: first.span,
                 label: format!("`{}` is {}", path.text, list_display(first)),
@@ -435,8 +517,10 @@ fn eval_attr(path: &Path, op: &Op, ignore_case: bool, base: &Node, ctx: &Ctx) ->
                 ..Mark::default()
             },
             _ => match misses.first() {
-                Some(&(item, from_list, idx)) => item_mark(path, item, from_list, idx, ctx),
-                None => item_mark(path, first, false, 0, ctx),
+                Some(&(item, from_list, idx)) => {
+                    item_mark(path, item, from_list, idx, ctx, detailed)
+                }
+                None => item_mark(path, first, false, 0, ctx, detailed),
             },
         };
         Outcome::False(vec![mark])
@@ -539,7 +623,7 @@ fn eval_referenced_by(
                 continue;
             }
             let ok = match where_ {
-                Some(w) => eval(w, &cand.body, &cctx),
+                Some(w) => eval(w, &cand.body, &cctx, Want::NONE),
                 None => Outcome::True(vec![]),
             };
             match (matched, ok) {
@@ -612,7 +696,7 @@ fn eval_references(
         }
         let tctx = Ctx::for_resource(ctx.index, target);
         match where_
-            .map(|w| eval(w, &target.body, &tctx))
+            .map(|w| eval(w, &target.body, &tctx, Want::NONE))
             .unwrap_or(Outcome::True(vec![]))
         {
             Outcome::True(_) => {
@@ -658,7 +742,7 @@ fn dedup(marks: Vec<Mark>) -> Vec<Mark> {
 }
 
 /// Evaluates a condition with paths starting at `base`.
-pub fn eval(cond: &Cond, base: &Node, ctx: &Ctx) -> Outcome {
+pub fn eval(cond: &Cond, base: &Node, ctx: &Ctx, want: Want) -> Outcome {
     match cond {
         Cond::All(cs) => {
             let mut false_marks = Vec::new();
@@ -666,7 +750,7 @@ pub fn eval(cond: &Cond, base: &Node, ctx: &Ctx) -> Outcome {
             let mut unknown = None;
             let mut first_true = None;
             for c in cs {
-                match eval(c, base, ctx) {
+                match eval(c, base, ctx, want) {
                     Outcome::False(m) => {
                         any_false = true;
                         false_marks.extend(m);
@@ -691,7 +775,7 @@ pub fn eval(cond: &Cond, base: &Node, ctx: &Ctx) -> Outcome {
             let mut false_marks = Vec::new();
             let mut unknown = None;
             for c in cs {
-                match eval(c, base, ctx) {
+                match eval(c, base, ctx, want) {
                     Outcome::True(m) => return Outcome::True(m),
                     Outcome::Unknown(u) => {
                         unknown.get_or_insert(u);
@@ -704,18 +788,18 @@ pub fn eval(cond: &Cond, base: &Node, ctx: &Ctx) -> Outcome {
                 None => Outcome::False(best_mark(false_marks, ctx)),
             }
         }
-        Cond::Not(c) => match eval(c, base, ctx) {
+        Cond::Not(c) => match eval(c, base, ctx, want.not()) {
             Outcome::True(m) => Outcome::False(m),
             Outcome::False(m) => Outcome::True(m),
             u => u,
         },
-        Cond::Every { path, cond } => eval_quantifier(true, path, cond, base, ctx),
-        Cond::Some { path, cond } => eval_quantifier(false, path, cond, base, ctx),
+        Cond::Every { path, cond } => eval_quantifier(true, path, cond, base, ctx, want),
+        Cond::Some { path, cond } => eval_quantifier(false, path, cond, base, ctx, want),
         Cond::Attr {
             path,
             op,
             ignore_case,
-        } => eval_attr(path, op, *ignore_case, base, ctx),
+        } => eval_attr(path, op, *ignore_case, base, ctx, want),
         Cond::Ports { from, to, port } => eval_ports(from, to, *port, base, ctx),
         Cond::ReferencedBy {
             types,
@@ -731,7 +815,14 @@ pub fn eval(cond: &Cond, base: &Node, ctx: &Ctx) -> Outcome {
 }
 
 /// `every` / `some` over the elements a path reaches.
-fn eval_quantifier(every: bool, path: &Path, cond: &Cond, base: &Node, ctx: &Ctx) -> Outcome {
+fn eval_quantifier(
+    every: bool,
+    path: &Path,
+    cond: &Cond,
+    base: &Node,
+    ctx: &Ctx,
+    want: Want,
+) -> Outcome {
     let r = resolve(path, base, ctx);
     let mut elements: Vec<&Node> = Vec::new();
     for n in &r.nodes {
@@ -755,13 +846,16 @@ fn eval_quantifier(every: bool, path: &Path, cond: &Cond, base: &Node, ctx: &Ctx
             pod: ctx.pod,
             list: ctx.list,
             anchor: ctx.anchor,
-            key: if ctx.key.is_empty() {
+            // Keys are read only by marks that can reach a finding.
+            key: if want == Want::NONE {
+                String::new()
+            } else if ctx.key.is_empty() {
                 format!("{}[{i}]", path.text)
             } else {
                 format!("{}.{}[{i}]", ctx.key, path.text)
             },
         };
-        match eval(cond, e, &ectx) {
+        match eval(cond, e, &ectx, want) {
             Outcome::True(m) => {
                 if !every {
                     return Outcome::True(m);
