@@ -22,7 +22,7 @@ fn resources() -> Vec<Resource> {
         kubernetes::objects(doc.root, 0, 1, &mut out);
     }
     let cfn = json::parse(&inputs::cloudformation_json(100), &limits).expect("JSON parses");
-    cloudformation::resources(&cfn, 1, 2, &mut out);
+    cloudformation::resources(cfn, 1, 2, &mut out);
     out
 }
 

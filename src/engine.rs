@@ -861,7 +861,7 @@ fn check_documents(
             Framework::Kubernetes
         }
         Content::CloudFormation(root) => {
-            cloudformation::resources(&root, 0, 1, &mut resources);
+            cloudformation::resources(root, 0, 1, &mut resources);
             Framework::CloudFormation
         }
         other => return other,

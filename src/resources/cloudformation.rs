@@ -21,8 +21,8 @@ pub fn is_template(root: &Node) -> bool {
     }
 }
 
-/// The resources of a template.
-pub fn resources(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>) {
+/// The resources of a template (taken out of it: each body is resolved in place).
+pub fn resources(mut root: Node, file: usize, group: usize, out: &mut Vec<Resource>) {
     let mut params: HashMap<String, Node> = HashMap::new();
     if let Some(Value::Map(ps)) = root.get("Parameters").map(|p| &p.value) {
         for (k, p) in ps {
@@ -31,7 +31,14 @@ pub fn resources(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>
             }
         }
     }
-    let Some(Value::Map(entries)) = root.get("Resources").map(|r| &r.value) else {
+    let resources = match &mut root.value {
+        Value::Map(m) => m
+            .iter_mut()
+            .find(|(k, _)| k.name == "Resources")
+            .map(|(_, v)| std::mem::replace(&mut v.value, Value::Null)),
+        _ => None,
+    };
+    let Some(Value::Map(entries)) = resources else {
         return;
     };
     for (key, entry) in entries {
@@ -40,14 +47,15 @@ pub fn resources(root: &Node, file: usize, group: usize, out: &mut Vec<Resource>
             .and_then(|t| t.as_str())
             .unwrap_or_default()
             .to_string();
+        let span = entry.span;
         out.push(Resource {
             file,
             framework: Framework::CloudFormation,
             rtype,
             address: format!("Resources.{}", key.name),
-            ref_name: key.name.clone(),
+            ref_name: key.name,
             anchor: key.span,
-            span: entry.span,
+            span,
             body: resolve(entry, &params, 0),
             pod_spec_path: None,
             partial: false,
@@ -68,25 +76,28 @@ fn intrinsic(n: &Node) -> Option<(&str, &Node)> {
     }
 }
 
-fn resolve(n: &Node, params: &HashMap<String, Node>, depth: usize) -> Node {
-    if let Some((name, arg)) = intrinsic(n) {
-        return resolve_intrinsic(name, arg, n, params, depth);
+/// Resolves intrinsic functions in a body, reusing its nodes.
+fn resolve(mut n: Node, params: &HashMap<String, Node>, depth: usize) -> Node {
+    if let Some((name, arg)) = intrinsic(&n) {
+        return resolve_intrinsic(name, arg, &n, params, depth);
     }
-    match &n.value {
-        Value::List(items) => Node::new(
-            Value::List(items.iter().map(|i| resolve(i, params, depth)).collect()),
-            n.span,
+    n.value = match n.value {
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .map(|i| resolve(i, params, depth))
+                .collect(),
         ),
-        Value::Map(m) => Node::new(
-            Value::Map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), resolve(v, params, depth)))
-                    .collect(),
-            ),
-            n.span,
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, v)| (k, resolve(v, params, depth)))
+                .collect(),
         ),
-        _ => n.clone(),
-    }
+        other => return Node { value: other, ..n },
+    };
+    // A list or a map is a new node, as a template's nodes have no evaluation facts.
+    n.meta = None;
+    n
 }
 
 fn resolve_intrinsic(
