@@ -562,10 +562,19 @@ fn scan_files_here(
         .map(|(order, c)| (order, parse_guarded(c, limits, None)))
         .collect();
 
-    let mut sources: Vec<Source> = Vec::new();
-    let mut findings: Vec<Finding> = Vec::new();
+    // Sized up front: these hold every file, finding and document resource of the scan, and
+    // growing them copies all that was in them.
+    let (doc_count, finding_count) =
+        parsed
+            .iter()
+            .fold((0, 0), |(r, f), (pf, _)| match &pf.content {
+                Content::Checked(c) => (r + c.resources.len(), f + c.findings.len()),
+                _ => (r, f),
+            });
+    let mut sources: Vec<Source> = Vec::with_capacity(parsed.len());
+    let mut findings: Vec<Finding> = Vec::with_capacity(finding_count);
     // Resources of documents checked on the parse pool.
-    let mut doc_resources: Vec<Resource> = Vec::new();
+    let mut doc_resources: Vec<Resource> = Vec::with_capacity(doc_count);
     // Terraform modules: absolute directory → its files.
     let mut modules: BTreeMap<PathBuf, ModuleDir> = BTreeMap::new();
     let module_dir = |p: &Path| -> PathBuf {
@@ -828,6 +837,7 @@ fn scan_files_here(
     let findings = merged;
     result.sources = sources;
     result.findings = findings;
+    doc_resources.reserve_exact(resources.len());
     doc_resources.extend(resources);
     result.resources = doc_resources;
     result
