@@ -26,6 +26,43 @@ fn hcl_spans_for_blocks_attributes_and_nested_blocks() {
 }
 
 #[test]
+fn hcl_repeated_blocks_merge_in_small_and_large_bodies() {
+    // Past 16 entries the body indexes names with a map instead of scanning: both must merge
+    // a repeated block into the list of its first occurrence, wherever it repeats.
+    for distinct in [3usize, 40] {
+        let mut src = String::from("resource \"aws_security_group\" \"web\" {\n");
+        src.push_str("  ingress {\n    from_port = 1\n  }\n");
+        for i in 0..distinct {
+            src.push_str(&format!(
+                "  attr_{i} = {i}\n  block_{i} {{\n    n = {i}\n  }}\n"
+            ));
+        }
+        src.push_str("  ingress {\n    from_port = 2\n  }\n  block_1 {\n    n = 100\n  }\n}\n");
+        let (blocks, _) = hcl::parse(&src, &Limits::default()).unwrap();
+        let body = &blocks[0].body;
+        let ingress = body.get("ingress").unwrap().as_list().unwrap();
+        assert_eq!(ingress.len(), 2, "{distinct} distinct blocks");
+        assert_eq!(
+            ingress[1].get("from_port").unwrap().value,
+            Value::Number(2.0)
+        );
+        let b1 = body.get("block_1").unwrap().as_list().unwrap();
+        assert_eq!(b1.len(), 2, "{distinct} distinct blocks");
+        assert_eq!(b1[1].get("n").unwrap().value, Value::Number(100.0));
+        let last = format!("block_{}", distinct - 1);
+        assert_eq!(body.get(&last).unwrap().as_list().unwrap().len(), 1);
+        let Value::Map(entries) = &body.value else {
+            panic!("a body is a map")
+        };
+        assert_eq!(
+            entries.len(),
+            1 + 2 * distinct,
+            "one entry per distinct name"
+        );
+    }
+}
+
+#[test]
 fn hcl_references_stay_symbolic() {
     let src = "resource \"aws_s3_bucket_acl\" \"a\" {\n  bucket = aws_s3_bucket.b.id\n  acl = var.acl\n  x = \"${local.p}-x\"\n  y = lower(data.aws_caller_identity.me.id)\n}\n";
     let (blocks, _) = hcl::parse(src, &Limits::default()).unwrap();

@@ -83,10 +83,42 @@ fn convert_block(b: &Block, _text: &str) -> HclBlock {
 /// every block with that name (blocks may repeat). A `dynamic "x"` block is an
 /// [`Expr::Dynamic`] element of the `x` list: evaluation expands it (or makes it unknown),
 /// so `x` never reads as absent.
+/// Name → index of the first entry of that name in a body being built: a scan of the entries
+/// while there are few (almost every body), a map once there are many, so that a body with
+/// many distinct blocks stays linear.
+#[derive(Default)]
+struct FirstEntry {
+    map: Option<HashMap<String, usize>>,
+}
+
+impl FirstEntry {
+    const SCAN_UP_TO: usize = 16;
+
+    fn get(&self, entries: &[(Key, Node)], name: &str) -> Option<usize> {
+        match &self.map {
+            Some(m) => m.get(name).copied(),
+            None => entries.iter().position(|(k, _)| k.name == name),
+        }
+    }
+
+    /// Records `name` as about to be pushed at the end of `entries`.
+    fn note(&mut self, entries: &[(Key, Node)], name: &str) {
+        if self.map.is_none() && entries.len() >= Self::SCAN_UP_TO {
+            let mut m = HashMap::with_capacity(entries.len() * 2);
+            for (i, (k, _)) in entries.iter().enumerate() {
+                m.entry(k.name.clone()).or_insert(i);
+            }
+            self.map = Some(m);
+        }
+        if let Some(m) = &mut self.map {
+            m.entry(name.to_string()).or_insert(entries.len());
+        }
+    }
+}
+
 pub fn convert_body(body: &Body, span: Span) -> Node {
     let mut entries: Vec<(Key, Node)> = Vec::new();
-    // Name → index of its first entry: a body with many distinct blocks stays linear.
-    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut first = FirstEntry::default();
     for s in body.iter() {
         match s {
             Structure::Attribute(a) => {
@@ -94,7 +126,7 @@ pub fn convert_body(body: &Body, span: Span) -> Node {
                     name: a.key.as_str().to_string(),
                     span: span_of(&a.key),
                 };
-                first.entry(key.name.clone()).or_insert(entries.len());
+                first.note(&entries, &key.name);
                 entries.push((key, convert_expr(&a.value)));
             }
             Structure::Block(b) => {
@@ -129,7 +161,7 @@ pub fn convert_body(body: &Body, span: Span) -> Node {
                     }
                     (b.ident.as_str().to_string(), span_of(&b.ident), n)
                 };
-                if let Some((_, existing)) = first.get(&name).map(|&i| &mut entries[i]) {
+                if let Some((_, existing)) = first.get(&entries, &name).map(|i| &mut entries[i]) {
                     if let Value::List(items) = &mut existing.value {
                         existing.span = Span::new(
                             existing.span.start.min(node.span.start),
@@ -140,7 +172,7 @@ pub fn convert_body(body: &Body, span: Span) -> Node {
                     }
                 }
                 let list_span = node.span;
-                first.entry(name.clone()).or_insert(entries.len());
+                first.note(&entries, &name);
                 entries.push((
                     Key { name, span: kspan },
                     Node::new(Value::List(vec![node]), list_span),
