@@ -9,6 +9,9 @@ use std::{env, fs, path::Path};
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
+#[path = "src/parse/plain.rs"]
+mod plain;
+
 /// The JSON form of a check file, or `None` when it uses YAML that the conversion keeps
 /// out of (anchors, aliases, tags, several documents, duplicate keys, non-string keys): the
 /// file is then loaded from its YAML at run time, with the same result.
@@ -115,43 +118,18 @@ fn to_json(yaml: &str) -> Option<String> {
     (docs == 1 && stack.is_empty() && !out.is_empty()).then_some(out)
 }
 
-/// A YAML scalar as JSON, resolved as `src/parse/yaml.rs` resolves it (core schema).
+/// A YAML scalar as JSON, resolved as `src/parse/yaml.rs` resolves it (`src/parse/plain.rs`).
 fn scalar_json(v: &str, style: ScalarStyle) -> Option<String> {
     if style != ScalarStyle::Plain {
         return Some(json_string(v));
     }
-    Some(match v {
-        "" | "~" | "null" | "Null" | "NULL" => "null".into(),
-        "true" | "True" | "TRUE" => "true".into(),
-        "false" | "False" | "FALSE" => "false".into(),
-        s => match parse_number(s) {
-            // Printed so that it reads back as the same number.
-            Some(n) => format!("{n}"),
-            None => json_string(s),
-        },
+    Some(match plain::resolve(v) {
+        plain::Plain::Null => "null".into(),
+        plain::Plain::Bool(b) => b.to_string(),
+        // Printed so that it reads back as the same number.
+        plain::Plain::Number(n) => format!("{n}"),
+        plain::Plain::String => json_string(v),
     })
-}
-
-/// `parse_number` of `src/parse/yaml.rs`, the same function.
-fn parse_number(v: &str) -> Option<f64> {
-    let b = v.as_bytes();
-    let first = *b.first()?;
-    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return None;
-    }
-    if let Some(hex) = v.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok().map(|n| n as f64);
-    }
-    if let Some(oct) = v.strip_prefix("0o") {
-        return i64::from_str_radix(oct, 8).ok().map(|n| n as f64);
-    }
-    if v.bytes()
-        .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
-    {
-        v.parse::<f64>().ok().filter(|n| n.is_finite())
-    } else {
-        None
-    }
 }
 
 fn json_string(s: &str) -> String {
@@ -191,6 +169,7 @@ fn main() {
     let root = env::var("CARGO_MANIFEST_DIR").unwrap();
     let checks = Path::new(&root).join("checks");
     println!("cargo:rerun-if-changed=checks");
+    println!("cargo:rerun-if-changed=src/parse/plain.rs");
     let mut files = Vec::new();
     collect(&checks, &mut files);
     let mut code = String::from("/// Built-in checks: (path relative to the repository, YAML text, the same as JSON or\n/// \"\" where it was not converted).\npub static BUILTIN_CHECKS: &[(&str, &str, &str)] = &[\n");

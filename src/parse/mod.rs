@@ -3,6 +3,7 @@
 
 pub mod hcl;
 pub mod json;
+pub(crate) mod plain;
 pub mod yaml;
 
 use std::collections::HashSet;

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 
+use super::plain::Plain;
+
 use super::{Limits, ParseError, SeenKeys};
 use crate::model::{Key, Node, Span, Value};
 
@@ -352,36 +354,11 @@ fn scalar_value(v: std::borrow::Cow<'_, str>, style: ScalarStyle, tag: Option<&s
         Some(t) if is_cfn_tag(t) => return Value::String(v.into_owned()),
         _ => {}
     }
-    match &*v {
-        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
-        "true" | "True" | "TRUE" => Value::Bool(true),
-        "false" | "False" | "FALSE" => Value::Bool(false),
-        s => match parse_number(s) {
-            Some(n) => Value::Number(n),
-            None => Value::String(v.into_owned()),
-        },
-    }
-}
-
-fn parse_number(v: &str) -> Option<f64> {
-    let b = v.as_bytes();
-    let first = *b.first()?;
-    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return None;
-    }
-    if let Some(hex) = v.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok().map(|n| n as f64);
-    }
-    if let Some(oct) = v.strip_prefix("0o") {
-        return i64::from_str_radix(oct, 8).ok().map(|n| n as f64);
-    }
-    // Only decimal forms YAML 1.2 accepts; "1_000" or "1e" stay strings.
-    if v.bytes()
-        .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
-    {
-        v.parse::<f64>().ok().filter(|n| n.is_finite())
-    } else {
-        None
+    match super::plain::resolve(&v) {
+        Plain::Null => Value::Null,
+        Plain::Bool(b) => Value::Bool(b),
+        Plain::Number(n) => Value::Number(n),
+        Plain::String => Value::String(v.into_owned()),
     }
 }
 
