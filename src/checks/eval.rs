@@ -504,11 +504,7 @@ fn eval_attr(
         let first = r.nodes[0];
         let detailed = want_marks.false_marks;
         let mark = match &first.value {
-            Value::List(_) if !detailed => Mark {
-                span: first.span,
-                file: first.meta.as_ref().and_then(|m| m.file),
-                ..Mark::default()
-            },
+            Value::List(_) if !detailed => item_mark(path, first, false, 0, ctx, false),
             Value::List(_) => Mark {
                 span: first.span,
                 label: format!("`{}` is {}", path.text, list_display(first)),
