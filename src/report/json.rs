@@ -67,8 +67,8 @@ pub fn render(input: &ReportInput) -> String {
     let doc = json!({
         "version": 1,
         "tool": { "name": "guardrail", "version": env!("CARGO_PKG_VERSION") },
-        "findings": findings,
-        "suppressed": suppressed,
+        "findings": [],
+        "suppressed": [],
         "errors": r.errors,
         "notes": r.notes.iter().map(|n| json!({"file": n.path, "message": n.message})).collect::<Vec<_>>(),
         "summary": {
@@ -80,7 +80,8 @@ pub fn render(input: &ReportInput) -> String {
             "resources": r.summary.resources,
         }
     });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    super::pretty_with_arrays(
+        &doc,
+        vec![("findings", 2, findings), ("suppressed", 2, suppressed)],
+    )
 }

@@ -155,6 +155,62 @@ pub const SEVERITIES: [Severity; 5] = [
     Severity::Info,
 ];
 
+/// `serde_json::to_string_pretty(doc)` plus a newline, with the empty array under each
+/// `(key, indent, items)` replaced by `items`. `indent` is how many spaces deep the key is
+/// written (2 for a key of the top-level object). The items, thousands in a large scan, are
+/// written (and freed) on the pool; the output is byte for byte what serde_json writes for the
+/// whole document.
+pub(crate) fn pretty_with_arrays(
+    doc: &serde_json::Value,
+    arrays: Vec<(&str, usize, Vec<serde_json::Value>)>,
+) -> String {
+    use rayon::prelude::*;
+    let mut out = serde_json::to_string_pretty(doc).unwrap_or_default();
+    out.push('\n');
+    for (key, indent, items) in arrays {
+        if items.is_empty() {
+            continue;
+        }
+        // A newline in a JSON string is written `\n`: a real newline, the key's indentation
+        // and the quoted key can only be the key itself.
+        let empty = format!("\n{:indent$}{}: []", "", serde_json::Value::from(key));
+        let Some(at) = out.find(&empty) else {
+            continue;
+        };
+        let pad = " ".repeat(indent + 2);
+        let written: Vec<String> = items
+            .into_par_iter()
+            .map(|v| {
+                let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+                let mut s = String::with_capacity(text.len() + text.len() / 8);
+                for (i, line) in text.split('\n').enumerate() {
+                    if i > 0 {
+                        s.push('\n');
+                    }
+                    s.push_str(&pad);
+                    s.push_str(line);
+                }
+                s
+            })
+            .collect();
+        let len: usize = written.iter().map(|s| s.len() + 2).sum();
+        let mut array = String::with_capacity(len + indent + 4);
+        array.push_str("[\n");
+        for (i, w) in written.iter().enumerate() {
+            if i > 0 {
+                array.push_str(",\n");
+            }
+            array.push_str(w);
+        }
+        array.push('\n');
+        array.push_str(&pad[..indent]);
+        array.push(']');
+        let start = at + empty.len() - 2;
+        out.replace_range(start..start + 2, &array);
+    }
+    out
+}
+
 /// Renders a report to a string.
 pub fn render(format: Format, input: &ReportInput) -> String {
     match format {
@@ -212,6 +268,40 @@ pub fn uri_escape(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn arrays_written_apart_are_what_serde_json_writes() {
+        use serde_json::json;
+        let items = vec![
+            json!({"a": 1, "b": [1, 2], "c": {"d": "x\ny", "e": []}, "f": {}}),
+            json!("plain"),
+            json!([]),
+            json!({"nested": [{"deep": [{"deeper": null}]}]}),
+        ];
+        let full = json!({
+            "first": "\n  \"findings\": []",
+            "findings": items,
+            "empty": [],
+            "runs": [{ "tool": {"x": 1}, "results": items }],
+        });
+        let mut want = serde_json::to_string_pretty(&full).unwrap();
+        want.push('\n');
+        let shell = json!({
+            "first": "\n  \"findings\": []",
+            "findings": [],
+            "empty": [],
+            "runs": [{ "tool": {"x": 1}, "results": [] }],
+        });
+        let got = pretty_with_arrays(
+            &shell,
+            vec![
+                ("findings", 2, items.clone()),
+                ("empty", 2, vec![]),
+                ("results", 6, items.clone()),
+            ],
+        );
+        assert_eq!(got, want);
+    }
+
     use super::*;
 
     #[test]

@@ -133,13 +133,22 @@ pub fn collect(result: &ScanResult, catalog: &Catalog) -> Vec<Waiver> {
         .map(|(file, src)| file_waivers(file, src, catalog))
         .collect();
     let mut out: Vec<Waiver> = per_file.into_iter().flatten().collect();
-    for r in &result.resources {
-        match r.framework {
-            Framework::Kubernetes => kubernetes(r, catalog, &mut out),
-            Framework::CloudFormation => cloudformation(r, catalog, &mut out),
-            Framework::Terraform => {}
-        }
-    }
+    // Every document resource is looked at (annotations, `Metadata`), and a scan holds tens of
+    // thousands of them: on the pool, in order.
+    let by_resource: Vec<Waiver> = result
+        .resources
+        .par_iter()
+        .flat_map_iter(|r| {
+            let mut w = Vec::new();
+            match r.framework {
+                Framework::Kubernetes => kubernetes(r, catalog, &mut w),
+                Framework::CloudFormation => cloudformation(r, catalog, &mut w),
+                Framework::Terraform => {}
+            }
+            w
+        })
+        .collect();
+    out.extend(by_resource);
     out
 }
 
@@ -267,7 +276,7 @@ pub fn keep_waiver_data(r: &mut Resource) {
 }
 
 fn kubernetes(r: &Resource, catalog: &Catalog, out: &mut Vec<Waiver>) {
-    let scope = Scope::Resource {
+    let scope = || Scope::Resource {
         file: r.file,
         address: r.address.clone(),
     };
@@ -287,7 +296,7 @@ fn kubernetes(r: &Resource, catalog: &Catalog, out: &mut Vec<Waiver>) {
                     out.push(Waiver::from_spec(
                         SuppressionKind::Annotation,
                         directive::parse_spec(line),
-                        scope.clone(),
+                        scope(),
                         (r.file, v.span),
                     ));
                 }
@@ -295,12 +304,7 @@ fn kubernetes(r: &Resource, catalog: &Catalog, out: &mut Vec<Waiver>) {
                 if let Some(skip) = directive::parse_checkov_annotation(text) {
                     let ids = related_checks(catalog, &skip.id);
                     if !ids.is_empty() {
-                        out.push(Waiver::from_peer(
-                            skip,
-                            ids,
-                            scope.clone(),
-                            (r.file, v.span),
-                        ));
+                        out.push(Waiver::from_peer(skip, ids, scope(), (r.file, v.span)));
                     }
                 }
             }
@@ -309,7 +313,7 @@ fn kubernetes(r: &Resource, catalog: &Catalog, out: &mut Vec<Waiver>) {
 }
 
 fn cloudformation(r: &Resource, catalog: &Catalog, out: &mut Vec<Waiver>) {
-    let scope = Scope::Resource {
+    let scope = || Scope::Resource {
         file: r.file,
         address: r.address.clone(),
     };
@@ -358,7 +362,7 @@ fn cloudformation(r: &Resource, catalog: &Catalog, out: &mut Vec<Waiver>) {
             out.push(Waiver::from_spec(
                 SuppressionKind::Metadata,
                 spec,
-                scope.clone(),
+                scope(),
                 (r.file, it.span),
             ));
         }
@@ -383,12 +387,7 @@ fn cloudformation(r: &Resource, catalog: &Catalog, out: &mut Vec<Waiver>) {
                     .filter(|c| !c.trim().is_empty()),
                 expires: None,
             };
-            out.push(Waiver::from_peer(
-                skip,
-                ids,
-                scope.clone(),
-                (r.file, it.span),
-            ));
+            out.push(Waiver::from_peer(skip, ids, scope(), (r.file, it.span)));
         }
     }
 }
