@@ -575,12 +575,49 @@ fn scan_files_here(
     let mut findings: Vec<Finding> = Vec::with_capacity(finding_count);
     // Resources of documents checked on the parse pool.
     let mut doc_resources: Vec<Resource> = Vec::with_capacity(doc_count);
+    // Every resource of the scan, kept or not.
+    let mut resource_count = 0;
     // Terraform modules: absolute directory → its files.
     let mut modules: BTreeMap<PathBuf, ModuleDir> = BTreeMap::new();
-    let module_dir = |p: &Path| -> PathBuf {
+    // Files come sorted by path, so most of a module's files are consecutive: they are
+    // gathered in `current` (keyed by the file's own parent path) and put in `modules` when the
+    // directory changes, rather than looked up there once per file.
+    let mut current: Option<(PathBuf, ModuleDir)> = None;
+    fn flush(
+        current: &mut Option<(PathBuf, ModuleDir)>,
+        modules: &mut BTreeMap<PathBuf, ModuleDir>,
+    ) {
+        if let Some((_, d)) = current.take() {
+            let m = modules.entry(d.dir.clone()).or_default();
+            m.dir = d.dir;
+            m.scanned |= d.scanned;
+            m.files.extend(d.files);
+            m.tfvars.extend(d.tfvars);
+        }
+    }
+    fn module_of<'c>(
+        current: &'c mut Option<(PathBuf, ModuleDir)>,
+        modules: &mut BTreeMap<PathBuf, ModuleDir>,
+        cwd: &Path,
+        p: &Path,
+    ) -> &'c mut ModuleDir {
         let parent = p.parent().unwrap_or(Path::new(""));
-        terraform::modules::normalize(&cwd.join(parent))
-    };
+        if current
+            .as_ref()
+            .is_none_or(|(raw, _)| raw.as_path() != parent)
+        {
+            flush(current, modules);
+            let dir = terraform::modules::normalize(&cwd.join(parent));
+            *current = Some((
+                parent.to_path_buf(),
+                ModuleDir {
+                    dir,
+                    ..Default::default()
+                },
+            ));
+        }
+        &mut current.as_mut().expect("set above").1
+    }
     let mut group = 0usize;
 
     for (_, vf) in &var_files {
@@ -621,9 +658,7 @@ fn scan_files_here(
         let mut counted = true;
         match pf.content {
             Content::Terraform(blocks) => {
-                let d = module_dir(&pf.cand.path);
-                let m = modules.entry(d.clone()).or_default();
-                m.dir = d;
+                let m = module_of(&mut current, &mut modules, cwd, &pf.cand.path);
                 m.scanned = true;
                 m.files.push(ModuleFile { file, blocks });
             }
@@ -634,15 +669,14 @@ fn scan_files_here(
                     .file_name()
                     .map(|n| n.to_string_lossy().to_string())
                     .unwrap_or_default();
-                let d = module_dir(&pf.cand.path);
-                let m = modules.entry(d.clone()).or_default();
-                m.dir = d;
+                let m = module_of(&mut current, &mut modules, cwd, &pf.cand.path);
                 m.tfvars.push((name, attrs, Some(file)));
             }
             // Checked on the parse pool above.
             Content::Kubernetes(_) | Content::CloudFormation(_) => {}
             Content::Checked(checked) => {
                 group += 1;
+                resource_count += checked.resource_count;
                 for mut r in checked.resources {
                     r.file = file;
                     r.group = group;
@@ -685,6 +719,7 @@ fn scan_files_here(
         });
     }
 
+    flush(&mut current, &mut modules);
     // Terraform: load the modules that calls point to, then evaluate from the roots.
     for m in modules.values_mut() {
         if m.scanned {
@@ -739,6 +774,7 @@ fn scan_files_here(
     // refer only to each other), and the evaluated values are dropped right after.
     let path_of = |file: usize| sources[file].path.as_str();
     let check_root = |resources: &mut Vec<Resource>| {
+        let count = resources.len();
         let (kept, findings, errors) = check_group(
             std::mem::take(resources),
             catalog,
@@ -750,7 +786,7 @@ fn scan_files_here(
             .into_iter()
             .map(|(file, e)| format!("{}: {e}", path_of(file)))
             .collect();
-        (findings, errors)
+        (findings, errors, count)
     };
     let (evaluated, checked, _) = terraform::evaluate(&modules, &inputs, group, &check_root);
     for (file, message) in evaluated.errors {
@@ -766,15 +802,16 @@ fn scan_files_here(
             message,
         });
     }
-    for (f, errors) in checked {
+    for (f, errors, count) in checked {
         findings.extend(f);
         result.errors.extend(errors);
+        resource_count += count;
     }
     let resources = evaluated.resources;
     // The module blocks were only needed to evaluate the modules: freed on another worker,
     // while this one goes on.
     rayon::spawn(move || drop(modules));
-    result.summary.resources = resources.len() + doc_resources.len();
+    result.summary.resources = resource_count;
     findings.par_sort_by(|a, b| {
         (
             &sources[a.file].path,
@@ -846,6 +883,8 @@ fn scan_files_here(
 /// A Kubernetes or CloudFormation file after its checks ran.
 struct CheckedFile {
     framework: Framework,
+    /// How many resources the file has (only some are kept in `resources`).
+    resource_count: usize,
     /// Trimmed to what the filter stage reads ([`crate::suppress::keep_waiver_data`]).
     resources: Vec<Resource>,
     findings: Vec<Finding>,
@@ -880,16 +919,19 @@ fn check_documents(
         // Dropped by the caller; nothing to check.
         return Content::Checked(CheckedFile {
             framework,
+            resource_count: 0,
             resources: vec![],
             findings: vec![],
             errors: vec![],
         });
     }
+    let resource_count = resources.len();
     let (resources, findings, errors) =
         check_group(resources, catalog, &|_| display, opts.show_unknown);
     let errors = errors.into_iter().map(|(_, e)| e).collect();
     Content::Checked(CheckedFile {
         framework,
+        resource_count,
         resources,
         findings,
         errors,
@@ -897,9 +939,10 @@ fn check_documents(
 }
 
 /// Runs the checks on a group of resources that refer only to each other (one document, one
-/// Terraform root). Returns the resources trimmed to what the filter stage reads
-/// ([`crate::suppress::keep_waiver_data`]), the findings, and an internal error per resource
-/// whose checks panicked, with the resource's file.
+/// Terraform root). Returns the resources the filter stage reads — those a finding names
+/// (their headers anchor waiver comments) and those that carry waivers themselves — trimmed
+/// to what it reads ([`crate::suppress::keep_waiver_data`]), the findings, and an internal
+/// error per resource whose checks panicked, with the resource's file.
 fn check_group<'p>(
     resources: Vec<Resource>,
     catalog: &Catalog,
@@ -923,7 +966,24 @@ fn check_group<'p>(
             )),
         }
     }
+    // Most resources have neither: they are dropped here, on the pool, rather than carried
+    // (and copied) to the end of the run.
+    let named: std::collections::HashSet<(usize, &str)> = findings
+        .iter()
+        .map(|f| (f.file, f.resource.as_str()))
+        .collect();
+    let keep: Vec<bool> = index
+        .resources
+        .iter()
+        .map(|r| {
+            named.contains(&(r.file, r.address.as_str()))
+                || crate::suppress::carries_waivers(r, catalog)
+        })
+        .collect();
+    drop(named);
+    let mut keep = keep.into_iter();
     let mut resources = index.resources;
+    resources.retain(|_| keep.next().unwrap_or(false));
     resources
         .iter_mut()
         .for_each(crate::suppress::keep_waiver_data);

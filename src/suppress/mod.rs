@@ -275,6 +275,18 @@ pub fn keep_waiver_data(r: &mut Resource) {
     r.pod_spec_path = None;
 }
 
+/// Whether a resource itself carries a waiver (a Kubernetes annotation, CloudFormation
+/// `Metadata`) that [`collect`] would gather.
+pub fn carries_waivers(r: &Resource, catalog: &Catalog) -> bool {
+    let mut w = Vec::new();
+    match r.framework {
+        Framework::Kubernetes => kubernetes(r, catalog, &mut w),
+        Framework::CloudFormation => cloudformation(r, catalog, &mut w),
+        Framework::Terraform => {}
+    }
+    !w.is_empty()
+}
+
 fn kubernetes(r: &Resource, catalog: &Catalog, out: &mut Vec<Waiver>) {
     let scope = || Scope::Resource {
         file: r.file,
