@@ -184,11 +184,17 @@ pub fn on_worker<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
 }
 
+mod tf;
+
 /// How many rounds of "load the modules that calls point to" a scan does at most.
 const MAX_MODULE_LOAD_ROUNDS: usize = 64;
 
 enum Content {
     Terraform(Arc<Vec<HclBlock>>),
+    /// A `.tf` / `.tf.json` file read but not parsed: the Terraform stage ([`tf`]) parses it
+    /// with the other modules of its component. The strings that read like local module
+    /// sources ([`terraform::modules::local_sources`]).
+    TerraformPending(Vec<String>),
     Tfvars(Node),
     Kubernetes(Vec<Node>),
     CloudFormation(Node),
@@ -287,11 +293,18 @@ fn without_template_markup(text: &str) -> Option<String> {
 }
 
 /// Reads and parses one file; a panic inside becomes an internal error naming the file.
-fn parse_guarded(cand: Candidate, limits: &Limits, cache: Option<&ParseCache>) -> ParsedFile {
+/// Reads and parses one file; a panic becomes an internal error of the file. With `defer`,
+/// Terraform files are only read ([`Content::TerraformPending`]).
+fn parse_guarded(
+    cand: Candidate,
+    limits: &Limits,
+    cache: Option<&ParseCache>,
+    defer: bool,
+) -> ParsedFile {
     let (path, display, kind) = (cand.path.clone(), cand.display.clone(), cand.kind);
     match crate::panics::catch(|| {
         crate::panics::inject("parse", &cand.display);
-        parse_file(cand, limits, cache)
+        parse_file(cand, limits, cache, defer)
     }) {
         Ok(pf) => pf,
         Err(msg) => ParsedFile {
@@ -308,7 +321,12 @@ fn parse_guarded(cand: Candidate, limits: &Limits, cache: Option<&ParseCache>) -
     }
 }
 
-fn parse_file(mut cand: Candidate, limits: &Limits, cache: Option<&ParseCache>) -> ParsedFile {
+fn parse_file(
+    mut cand: Candidate,
+    limits: &Limits,
+    cache: Option<&ParseCache>,
+    defer: bool,
+) -> ParsedFile {
     let failed = |cand: Candidate, text: String, e: ParseError| ParsedFile {
         cand,
         text,
@@ -348,17 +366,11 @@ fn parse_file(mut cand: Candidate, limits: &Limits, cache: Option<&ParseCache>) 
         Err((lossy, e)) => return failed(cand, lossy, e),
     };
     let content = match cand.kind {
+        FileKind::Terraform | FileKind::TerraformJson if defer => {
+            Content::TerraformPending(terraform::modules::local_sources(&text))
+        }
         FileKind::Terraform | FileKind::TerraformJson => {
-            let kind = cand.kind;
-            let parse = || match kind {
-                FileKind::Terraform => parse::hcl::parse(&text, limits).map(|(blocks, _)| blocks),
-                _ => parse::json::parse(&text, limits).map(|root| terraform::json_blocks(&root)),
-            };
-            let parsed = match cache {
-                Some(c) => c.get_or_parse(kind, &text, parse),
-                None => parse().map(Arc::new),
-            };
-            match parsed {
+            match parse_terraform(cand.kind == FileKind::TerraformJson, &text, limits, cache) {
                 Ok(blocks) => Content::Terraform(blocks),
                 Err(e) => Content::Failed(e),
             }
@@ -378,6 +390,32 @@ fn parse_file(mut cand: Candidate, limits: &Limits, cache: Option<&ParseCache>) 
         text,
         content,
         io_error: None,
+    }
+}
+
+/// Parses a `.tf` (or, with `json`, `.tf.json`) text into its top-level blocks, through the
+/// parse cache when there is one.
+fn parse_terraform(
+    json: bool,
+    text: &str,
+    limits: &Limits,
+    cache: Option<&ParseCache>,
+) -> Result<Arc<Vec<HclBlock>>, ParseError> {
+    let kind = if json {
+        FileKind::TerraformJson
+    } else {
+        FileKind::Terraform
+    };
+    let parse = || {
+        if json {
+            parse::json::parse(text, limits).map(|root| terraform::json_blocks(&root))
+        } else {
+            parse::hcl::parse(text, limits).map(|(blocks, _)| blocks)
+        }
+    };
+    match cache {
+        Some(c) => c.get_or_parse(kind, text, parse),
+        None => parse().map(Arc::new),
     }
 }
 
@@ -538,7 +576,7 @@ fn scan_files_here(
         .into_par_iter()
         .with_max_len(1)
         .map(|c| {
-            let mut pf = parse_guarded(c, limits, opts.parse_cache.as_deref());
+            let mut pf = parse_guarded(c, limits, opts.parse_cache.as_deref(), true);
             // Documents are independent of each other: check them here and drop their parse
             // trees, so memory grows with the largest file, not with the repository.
             if let Content::Kubernetes(_) | Content::CloudFormation(_) = pf.content {
@@ -559,7 +597,7 @@ fn scan_files_here(
         .collect();
     let var_files: Vec<(usize, ParsedFile)> = var_file_cands
         .into_iter()
-        .map(|(order, c)| (order, parse_guarded(c, limits, None)))
+        .map(|(order, c)| (order, parse_guarded(c, limits, None, false)))
         .collect();
 
     // Sized up front: these hold every file, finding and document resource of the scan, and
@@ -592,6 +630,7 @@ fn scan_files_here(
             m.dir = d.dir;
             m.scanned |= d.scanned;
             m.files.extend(d.files);
+            m.pending.extend(d.pending);
             m.tfvars.extend(d.tfvars);
         }
     }
@@ -642,7 +681,9 @@ fn scan_files_here(
             continue;
         }
         let framework = match &pf.content {
-            Content::Terraform(_) | Content::Tfvars(_) => Some(Framework::Terraform),
+            Content::Terraform(_) | Content::TerraformPending(_) | Content::Tfvars(_) => {
+                Some(Framework::Terraform)
+            }
             Content::Kubernetes(_) => Some(Framework::Kubernetes),
             Content::CloudFormation(_) => Some(Framework::CloudFormation),
             Content::Checked(ref c) => Some(c.framework),
@@ -661,6 +702,15 @@ fn scan_files_here(
                 let m = module_of(&mut current, &mut modules, cwd, &pf.cand.path);
                 m.scanned = true;
                 m.files.push(ModuleFile { file, blocks });
+            }
+            Content::TerraformPending(calls) => {
+                let m = module_of(&mut current, &mut modules, cwd, &pf.cand.path);
+                m.scanned = true;
+                m.pending.push(terraform::modules::PendingFile {
+                    file,
+                    json: pf.cand.kind == FileKind::TerraformJson,
+                    calls,
+                });
             }
             Content::Tfvars(attrs) => {
                 let name = pf
@@ -752,65 +802,36 @@ fn scan_files_here(
         });
     }
     let reader = terraform::FileReader::new(&allowed, limits.max_file_size);
-    load_called_modules(
-        &mut modules,
-        &mut sources,
-        &mut result,
-        &reader,
+    let tf = tf::Stage {
+        catalog,
         opts,
+        cli_vars: &cli_vars,
+        reader: &reader,
+        group,
         root,
         cwd,
-    );
-    let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
-    let inputs = terraform::EvalInputs {
-        texts: &texts,
-        workspace: opts.workspace.as_deref().unwrap_or("default"),
-        cli_vars: &cli_vars,
-        env_vars: &opts.env_vars,
-        files: &reader,
-        max_eval_depth: limits.max_eval_depth,
-    };
-    // Checks run on each root's resources as soon as it is evaluated (resources of a root
-    // refer only to each other), and the evaluated values are dropped right after.
-    let path_of = |file: usize| sources[file].path.as_str();
-    let check_root = |resources: &mut Vec<Resource>| {
-        let count = resources.len();
-        let (kept, findings, errors) = check_group(
-            std::mem::take(resources),
-            catalog,
-            &path_of,
-            opts.show_unknown,
-        );
-        *resources = kept;
-        let errors: Vec<String> = errors
-            .into_iter()
-            .map(|(file, e)| format!("{}: {e}", path_of(file)))
-            .collect();
-        (findings, errors, count)
-    };
-    let (evaluated, checked, _) = terraform::evaluate(&modules, &inputs, group, &check_root);
-    for (file, message) in evaluated.errors {
+    }
+    .run(modules, &mut sources, &mut result);
+    for (file, message) in tf.eval_errors {
         result.errors.push(format!(
             "{}: {}",
             sources[file].path,
             crate::panics::internal_error("evaluating this Terraform module", &message)
         ));
     }
-    for (file, message) in evaluated.notes {
+    let mut notes = tf.notes;
+    notes.sort();
+    notes.dedup();
+    for (file, message) in notes {
         result.notes.push(Note {
             path: sources[file].path.clone(),
             message,
         });
     }
-    for (f, errors, count) in checked {
-        findings.extend(f);
-        result.errors.extend(errors);
-        resource_count += count;
-    }
-    let resources = evaluated.resources;
-    // The module blocks were only needed to evaluate the modules: freed on another worker,
-    // while this one goes on.
-    rayon::spawn(move || drop(modules));
+    findings.extend(tf.findings);
+    result.errors.extend(tf.errors);
+    resource_count += tf.resource_count;
+    let resources = tf.resources;
     result.summary.resources = resource_count;
     findings.par_sort_by(|a, b| {
         (
@@ -1141,6 +1162,10 @@ fn is_downloaded(path: &str) -> bool {
 /// that the scan did not include: a module outside the scanned paths (but inside the report
 /// root), or one that `terraform init` downloaded under `.terraform/modules/`. Repeats until
 /// every call is resolved (bounded).
+///
+/// Returns false, having loaded only part, when a call points to a directory for which
+/// `elsewhere` is true (a scanned directory that `modules` does not hold).
+#[allow(clippy::too_many_arguments)]
 fn load_called_modules(
     modules: &mut BTreeMap<PathBuf, ModuleDir>,
     sources: &mut Vec<Source>,
@@ -1149,12 +1174,16 @@ fn load_called_modules(
     opts: &ScanOptions,
     root: &Path,
     cwd: &Path,
-) {
+    elsewhere: &dyn Fn(&Path) -> bool,
+) -> bool {
     let (limits, cache) = (&opts.limits, opts.parse_cache.as_deref());
     for _ in 0..MAX_MODULE_LOAD_ROUNDS {
         let wanted = terraform::modules::wanted_dirs(modules);
         if wanted.is_empty() {
-            return;
+            return true;
+        }
+        if wanted.iter().any(|d| elsewhere(d)) {
+            return false;
         }
         let mut cands = Vec::new();
         for d in wanted {
@@ -1208,7 +1237,7 @@ fn load_called_modules(
         let parsed: Vec<ParsedFile> = cands
             .into_par_iter()
             .with_max_len(1)
-            .map(|c| parse_guarded(c, limits, cache))
+            .map(|c| parse_guarded(c, limits, cache, false))
             .collect();
         for pf in parsed {
             let dir = terraform::modules::normalize(pf.cand.path.parent().unwrap_or(Path::new("")));
@@ -1241,6 +1270,7 @@ fn load_called_modules(
             });
         }
     }
+    true
 }
 
 /// A resource address without its trailing instance key: `aws_s3_bucket.b[0]` →

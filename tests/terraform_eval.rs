@@ -805,3 +805,67 @@ fn modules_outside_the_scanned_tree_are_not_read() {
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["findings"][0]["resource"], "module.m.aws_s3_bucket.b");
 }
+
+/// Modules are evaluated in components joined by a prescan of their sources; a call the
+/// prescan cannot read (an escaped source) still makes the called directory a module of its
+/// caller, not a root of its own.
+#[test]
+fn a_call_the_prescan_does_not_read_is_still_followed() {
+    let d = tree(&[
+        (
+            "live/main.tf",
+            "module \"m\" {\n  source = \"\\u002e/mod\"\n  acl    = \"public-read\"\n}\n",
+        ),
+        (
+            "live/mod/main.tf",
+            "variable \"acl\" {\n  default = \"private\"\n}\n\nresource \"aws_s3_bucket\" \"b\" {\n  acl = var.acl\n}\n",
+        ),
+    ]);
+    let (code, v) = scan_json(d.path(), &["--check", "aws-s3-bucket-public-acl"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        findings(&v),
+        vec![(
+            "aws-s3-bucket-public-acl".to_string(),
+            "live/mod/main.tf".to_string(),
+            6,
+            9
+        )]
+    );
+    assert_eq!(v["findings"][0]["resource"], "module.m.aws_s3_bucket.b");
+}
+
+/// A module outside the scanned paths that calls back into them: the scanned module is
+/// evaluated on its own (a root) and through the call.
+#[test]
+fn a_loaded_module_calling_back_into_the_scanned_tree_reaches_it() {
+    let d = tree(&[
+        (
+            "live/app/main.tf",
+            "module \"wrap\" {\n  source = \"../../shared/wrap\"\n}\n",
+        ),
+        (
+            "shared/wrap/main.tf",
+            "module \"inner\" {\n  source = \"../../live/bucket\"\n  acl    = \"public-read\"\n}\n",
+        ),
+        (
+            "live/bucket/main.tf",
+            "variable \"acl\" {\n  default = \"private\"\n}\n\nresource \"aws_s3_bucket\" \"b\" {\n  acl = var.acl\n}\n",
+        ),
+    ]);
+    let (code, v) = scan_json(d.path(), &["live", "--check", "aws-s3-bucket-public-acl"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        findings(&v),
+        vec![(
+            "aws-s3-bucket-public-acl".to_string(),
+            "live/bucket/main.tf".to_string(),
+            6,
+            9
+        )]
+    );
+    assert_eq!(
+        v["findings"][0]["resource"],
+        "module.wrap.module.inner.aws_s3_bucket.b"
+    );
+}

@@ -35,6 +35,69 @@ pub struct ModuleDir {
     pub manifest: Option<HashMap<String, PathBuf>>,
     /// A called directory outside the scanned tree: not read.
     pub outside: bool,
+    /// Files of the directory read but not parsed yet: a scan parses a module's files when it
+    /// evaluates the modules connected to it, and frees them right after (see
+    /// `docs/architecture.md`, "Terraform in components").
+    pub pending: Vec<PendingFile>,
+}
+
+/// A `.tf` / `.tf.json` file whose text is in the scan's sources, not parsed yet.
+#[derive(Debug, Clone)]
+pub struct PendingFile {
+    /// Index of the file in the scan's sources.
+    pub file: usize,
+    /// `.tf.json` rather than `.tf`.
+    pub json: bool,
+    /// Every string in the text that reads like a local module source ([`local_sources`]).
+    pub calls: Vec<String>,
+}
+
+impl ModuleDir {
+    /// The directory without its files: what it is before its files are parsed.
+    pub fn skeleton(&self) -> ModuleDir {
+        ModuleDir {
+            dir: self.dir.clone(),
+            files: Vec::new(),
+            tfvars: self.tfvars.clone(),
+            scanned: self.scanned,
+            manifest: self.manifest.clone(),
+            outside: self.outside,
+            pending: self.pending.clone(),
+        }
+    }
+}
+
+/// Every double-quoted string in `text` that starts like a local module source (`./`, `../`,
+/// or is `.` or `..`), without parsing: a superset of the `source` values of the file's
+/// `module` blocks, HCL or JSON (a source must be a literal string). Comments, heredocs and
+/// other attributes may add strings that are not module sources, which only joins
+/// directories that need not be joined.
+pub fn local_sources(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    for q in memchr::memchr_iter(b'"', b) {
+        let rest = &b[q + 1..];
+        if !(rest.starts_with(b"./")
+            || rest.starts_with(b"../")
+            || rest.starts_with(b".\"")
+            || rest.starts_with(b"..\""))
+        {
+            continue;
+        }
+        let end = rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\n')
+            .unwrap_or(rest.len());
+        if rest.get(end) != Some(&b'"') {
+            continue;
+        }
+        // Quotes and line feeds are ASCII: `end` is on a character boundary.
+        let s = &text[q + 1..q + 1 + end];
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    out
 }
 
 /// Removes `.` and `..` components without touching the file system.
@@ -225,3 +288,22 @@ pub const MODULE_META_ARGS: &[&str] = &[
     "providers",
     "depends_on",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_sources_finds_every_string_that_reads_like_a_local_path() {
+        let hcl = "module \"a\" {\n  source = \"./net\"\n}\n# \"../old\" in a comment\nmodule \"b\" {\n  source  = \"../../modules/db\"\n  version = \"1.0\"\n}\nmodule \"c\" { source = \"..\" }\nmodule \"d\" { source = \"terraform-aws-modules/vpc/aws\" }\nlocals { s = \"./net\" }\n";
+        assert_eq!(
+            local_sources(hcl),
+            vec!["./net", "../old", "../../modules/db", ".."]
+        );
+        let json = "{\"module\": {\"a\": {\"source\": \"./x\"}, \"b\": {\"source\": \".\"}}}";
+        assert_eq!(local_sources(json), vec!["./x", "."]);
+        // An unterminated string and one broken by a line feed are not sources.
+        assert!(local_sources("source = \"./a\nb\"").is_empty());
+        assert!(local_sources("source = \"./a").is_empty());
+    }
+}
