@@ -315,6 +315,33 @@ need "guardrail diff --staged" "${D_MED:-}"
 read -r GD_MED GD_MIN GD_MAX < <(diff_median "git diff --cached --stat" "$(realpath "$OUT")/git-diff.csv" -- git diff --cached --stat) || true
 need "git diff --cached --stat" "${GD_MED:-}"
 DIFF_RATIO=$(awk -v a="$D_MED" -v b="$GD_MED" 'BEGIN {printf "%.1f", a / b}')
+# The same two commands again, alternated (guardrail, git, guardrail, git, …): on a busy
+# machine the load can change between the two blocks above and move one median but not the
+# other; alternated, it moves both. Times in seconds; bash's clock, no process per reading.
+INTERLEAVED_RUNS=$((DIFF_RUNS * 3))
+interleaved() {
+    local i s e LC_ALL=C
+    [[ -n ${EPOCHREALTIME:-} ]] || return 1 # bash 5
+    cd "$REPO" || return 1
+    for ((i = 0; i < 3; i++)); do
+        "${DIFF_CMD[@]}" >/dev/null
+        git diff --cached --stat >/dev/null
+    done
+    for ((i = 0; i < INTERLEAVED_RUNS; i++)); do
+        s=$EPOCHREALTIME; "${DIFF_CMD[@]}" >/dev/null; e=$EPOCHREALTIME; echo "g $s $e"
+        s=$EPOCHREALTIME; git diff --cached --stat >/dev/null; e=$EPOCHREALTIME; echo "d $s $e"
+    done
+}
+interleaved >"$OUT/interleaved.txt" || true
+median_of() { # KIND: median of that kind's times in interleaved.txt
+    awk -v k="$1" '$1 == k {print $3 - $2}' "$OUT/interleaved.txt" | sort -g |
+        awk '{t[NR] = $1} END {if (NR) print (NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2)}'
+}
+I_MED=$(median_of g)
+IG_MED=$(median_of d)
+need "guardrail diff --staged (alternated)" "${I_MED:-}"
+need "git diff --cached --stat (alternated)" "${IG_MED:-}"
+I_RATIO=$(awk -v a="$I_MED" -v b="$IG_MED" 'BEGIN {printf "%.2f", a / b}')
 git -C "$REPO" reset -q --hard HEAD
 ms() { awk -v x="$1" 'BEGIN {printf "%.1f", x * 1000}'; }
 
@@ -432,6 +459,8 @@ row() { # NAME MEAN SD MIN MAX USER SYSTEM FILES BYTES
     echo "| \`git diff --cached --stat\` | $(ms "$GD_MED") ms | $(ms "$GD_MIN") … $(ms "$GD_MAX") ms |"
     echo
     echo "guardrail diff / git diff: **${DIFF_RATIO}×** (median)."
+    echo
+    echo "The two commands alternated, $INTERLEAVED_RUNS runs each after 3 warmup pairs (bash's clock): medians $(ms "$I_MED") ms and $(ms "$IG_MED") ms, **${I_RATIO}×**."
     if [[ $CK_DONE -eq 1 ]]; then
         echo
         echo "checkov comparison on \`$SMALL\` ($SFILES files, $(awk -v b="$SBYTES" 'BEGIN {printf "%.1f", b / 1e6}') MB), checkov $CK_VERSION:"
@@ -451,7 +480,7 @@ printf 'guardrail: %s files/s, %s MB/s (%s threads, %s s); single thread %s s (%
     "$(rate "$NFILES" "$T_MEAN")" "$(rate1 "$NBYTES" "$T_MEAN")" "$NPROC" "$(fmt "$T_MEAN")" \
     "$(fmt "$S_MEAN")" "$(rate "$NFILES" "$S_MEAN")" "$(mib "$RSS_KB")"
 printf 'full scan / parse floor: %s× (%s threads), %s× (1 thread)\n' "$FLOOR_RATIO" "$NPROC" "$FLOOR1_RATIO"
-printf 'guardrail diff --staged: %s ms median (git diff --cached --stat: %s ms, %s×)\n' "$(ms "$D_MED")" "$(ms "$GD_MED")" "$DIFF_RATIO"
+printf 'guardrail diff --staged: %s ms median (git diff --cached --stat: %s ms, %s×); alternated: %s ms / %s ms, %s×\n' "$(ms "$D_MED")" "$(ms "$GD_MED")" "$DIFF_RATIO" "$(ms "$I_MED")" "$(ms "$IG_MED")" "$I_RATIO"
 if [[ $CK_DONE -eq 1 ]]; then
     printf 'checkov: %s s vs guardrail %s s on %s files: %s× slower (CPU time: %s)\n' "$CK_SECONDS" "$(fmt "$G_MEAN")" \
         "$SFILES" "$CK_RATIO" "$CK_CPU_RATIO"
