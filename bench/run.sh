@@ -332,7 +332,7 @@ interleaved() {
         s=$EPOCHREALTIME; git diff --cached --stat >/dev/null; e=$EPOCHREALTIME; echo "d $s $e"
     done
 }
-interleaved >"$OUT/interleaved.txt" || true
+(interleaved) >"$OUT/interleaved.txt" || true
 median_of() { # KIND: median of that kind's times in interleaved.txt
     awk -v k="$1" '$1 == k {print $3 - $2}' "$OUT/interleaved.txt" | sort -g |
         awk '{t[NR] = $1} END {if (NR) print (NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2)}'
