@@ -5,9 +5,10 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::checks::Catalog;
-use crate::engine::{scan_files, ScanOptions, ScanResult};
+use crate::engine::{scan_files, CalledModules, ScanOptions, ScanResult};
 use crate::findings::{FindingKind, Related};
 use crate::model::Span;
 use crate::scope::git::{self, DiffSpec, GitError, Snapshot};
@@ -109,6 +110,86 @@ fn snapshot_candidates(
     }
     out.sort_by(|a, b| a.display.cmp(&b.display));
     out.dedup_by(|a, b| a.display == b.display);
+    out
+}
+
+/// The directories that the Terraform files among `cands` may call: every string of theirs
+/// that reads like a local module source
+/// ([`local_sources`](crate::resources::terraform::modules::local_sources)), within `root`.
+fn call_targets(path: &Path, bytes: &[u8], root: &Path) -> Vec<PathBuf> {
+    use crate::resources::terraform::modules::{
+        is_local_source, local_sources, local_target, normalize,
+    };
+    let dir = normalize(path.parent().unwrap_or(Path::new("")));
+    local_sources(&String::from_utf8_lossy(bytes))
+        .iter()
+        .filter(|s| is_local_source(s))
+        .map(|s| local_target(&dir, s))
+        .filter(|t| t.starts_with(root))
+        .collect()
+}
+
+/// Where the Terraform files among `cands` may call, to start [`called_module_files`] from.
+fn first_call_targets(cands: &[Candidate], root: &Path) -> BTreeSet<PathBuf> {
+    cands
+        .iter()
+        .filter(|c| matches!(c.kind, FileKind::Terraform | FileKind::TerraformJson))
+        .filter_map(|c| Some(call_targets(&c.path, c.bytes.as_deref()?, root)))
+        .flatten()
+        .collect()
+}
+
+/// The Terraform files, at snapshot `snap`, of the directories in `frontier` and of those they
+/// may call in turn, outside `tf_dirs` (already candidates). Each directory reached is listed,
+/// with no files when the snapshot has none there.
+fn called_module_files(
+    repo: &git2::Repository,
+    snap: &Snapshot,
+    root: &Path,
+    mut frontier: BTreeSet<PathBuf>,
+    tf_dirs: &BTreeSet<String>,
+    blobs: &mut HashMap<git2::Oid, Vec<u8>>,
+) -> BTreeMap<PathBuf, Vec<Candidate>> {
+    let mut out: BTreeMap<PathBuf, Vec<Candidate>> = BTreeMap::new();
+    for _ in 0..64 {
+        frontier.retain(|d| !out.contains_key(d));
+        if frontier.is_empty() {
+            break;
+        }
+        let mut next = BTreeSet::new();
+        for dir in std::mem::take(&mut frontier) {
+            let rel = dir
+                .strip_prefix(root)
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            let mut files = Vec::new();
+            if !tf_dirs.contains(&rel) && !rel.split('/').any(|c| c == ".terraform") {
+                for p in snap.list_dir(repo, &rel) {
+                    let Some(kind @ (FileKind::Terraform | FileKind::TerraformJson)) = kind_of(&p)
+                    else {
+                        continue;
+                    };
+                    let Some(id) = snap.blob_id(&p) else { continue };
+                    let bytes = match blobs.entry(id) {
+                        Entry::Occupied(e) => e.get().clone(),
+                        Entry::Vacant(e) => match repo.find_blob(id) {
+                            Ok(b) => e.insert(b.content().to_vec()).clone(),
+                            Err(_) => continue,
+                        },
+                    };
+                    next.extend(call_targets(&root.join(&p), &bytes, root));
+                    files.push(Candidate {
+                        path: root.join(&p),
+                        display: p,
+                        kind,
+                        bytes: Some(bytes),
+                    });
+                }
+            }
+            out.insert(dir, files);
+        }
+        frontier = next;
+    }
     out
 }
 
@@ -269,19 +350,60 @@ pub fn run(
         parse_cache: Some(Default::default()),
         ..opts.scan.clone()
     };
-    let scan_side = |cands: Vec<Candidate>| {
-        let mut r = scan_files(
-            cands,
-            &scan_opts,
-            catalog,
-            &cwd,
-            &root,
-            ScanResult::default(),
-        );
+    let scan_side = |cands: Vec<Candidate>, called: Arc<CalledModules>| {
+        let opts = ScanOptions {
+            called_modules: Some(called),
+            ..scan_opts.clone()
+        };
+        let mut r = scan_files(cands, &opts, catalog, &cwd, &root, ScanResult::default());
         post(&mut r);
         r
     };
-    let (mut result, base) = rayon::join(|| scan_side(new_cands), || base_cands.map(&scan_side));
+    // Modules that the touched ones call are read from the same snapshot, here (git objects
+    // stay on this thread) while the scans parse the touched files: they wait for them only
+    // once they reach the calls.
+    let new_called: Arc<CalledModules> = Default::default();
+    let base_called: Arc<CalledModules> = Default::default();
+    let new_targets = first_call_targets(&new_cands, &root);
+    let base_targets = base_cands
+        .as_ref()
+        .map(|c| first_call_targets(c, &root))
+        .unwrap_or_default();
+    let mut scanned = None;
+    let mut read_error = None;
+    rayon::in_place_scope(|s| {
+        s.spawn(|_| {
+            scanned = Some(rayon::join(
+                || scan_side(new_cands, new_called.clone()),
+                || base_cands.map(|c| scan_side(c, base_called.clone())),
+            ))
+        });
+        // Whatever happens here, both are set: the scans wait for them.
+        let read = crate::panics::catch(|| {
+            let n = called_module_files(repo, &gd.new, &root, new_targets, &tf_dirs, &mut blobs);
+            let b = called_module_files(repo, &gd.base, &root, base_targets, &tf_dirs, &mut blobs);
+            (n, b)
+        });
+        match read {
+            Ok((n, b)) => {
+                new_called.set(n);
+                base_called.set(b);
+            }
+            Err(msg) => {
+                // Then the scans read the modules from the work tree.
+                new_called.set(BTreeMap::new());
+                base_called.set(BTreeMap::new());
+                read_error = Some(msg);
+            }
+        }
+    });
+    let (mut result, base) = scanned.expect("the scope ran the scans");
+    if let Some(msg) = read_error {
+        result.errors.push(crate::panics::internal_error(
+            "reading the called modules from git",
+            &msg,
+        ));
+    }
     let base_fps: HashSet<String> = base
         .map(|b| b.findings.into_iter().map(|f| f.fingerprint).collect())
         .unwrap_or_default();

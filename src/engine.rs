@@ -45,6 +45,53 @@ pub struct ScanOptions {
     /// Parsed Terraform files shared between scans of the same files (the two snapshots of a
     /// diff); `None` for a plain scan.
     pub parse_cache: Option<Arc<ParseCache>>,
+    /// A scan of a git snapshot: the Terraform files of the directories its module calls may
+    /// reach (absolute directory → its `.tf`/`.tf.json` files, content attached), read from
+    /// the snapshot. Modules are then loaded from here rather than from the work tree (a
+    /// directory listed with no files has none in the snapshot); `.terraform/` (never in git)
+    /// and a directory missing here are read from the work tree. `None` for a plain scan.
+    pub called_modules: Option<Arc<CalledModules>>,
+}
+
+/// Terraform files of module directories by absolute directory (see
+/// [`ScanOptions::called_modules`]), set once by the thread that reads the snapshot while the
+/// scan runs: a scan needs them only once it has parsed the modules that call them.
+#[derive(Debug, Default)]
+pub struct CalledModules {
+    files: OnceLock<BTreeMap<PathBuf, Vec<Candidate>>>,
+}
+
+impl CalledModules {
+    /// Sets the files (the first call wins).
+    pub fn set(&self, files: BTreeMap<PathBuf, Vec<Candidate>>) {
+        let _ = self.files.set(files);
+    }
+
+    /// The files, once set; meanwhile this thread runs other jobs of the pool, as
+    /// [`ParseCache`]'s waiters do.
+    fn get(&self) -> &BTreeMap<PathBuf, Vec<Candidate>> {
+        loop {
+            if let Some(f) = self.files.get() {
+                return f;
+            }
+            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                return self.files.wait();
+            }
+        }
+    }
+}
+
+/// The files [`ScanOptions::called_modules`] holds for `dir`: `None` when they are to be read
+/// from the work tree.
+fn snapshot_module_files<'a>(opts: &'a ScanOptions, dir: &Path) -> Option<&'a [Candidate]> {
+    if dir.components().any(|c| c.as_os_str() == ".terraform") {
+        return None;
+    }
+    opts.called_modules
+        .as_ref()?
+        .get()
+        .get(dir)
+        .map(Vec::as_slice)
 }
 
 /// Terraform parse results by file kind and text. A diff scans each touched module at both
@@ -1187,6 +1234,18 @@ fn load_called_modules(
         }
         let mut cands = Vec::new();
         for d in wanted {
+            // A scan of a snapshot reads its modules from the snapshot.
+            if let Some(files) = snapshot_module_files(opts, &d) {
+                cands.extend(files.iter().cloned());
+                modules.insert(
+                    d.clone(),
+                    ModuleDir {
+                        dir: d,
+                        ..Default::default()
+                    },
+                );
+                continue;
+            }
             // Only inside the scanned tree, like `file()`: a `source = "../../.."` must not
             // make the scan read Terraform files anywhere on the machine.
             if !reader.allows(&d) {

@@ -413,3 +413,51 @@ fn named_directories_report_only_the_changes_under_them() {
     let (_, v, _) = diff_json(d.path(), &["--base", "main", ACL[0], ACL[1], "."]);
     assert_eq!(ids(&v).len(), 3);
 }
+
+#[test]
+fn a_called_module_is_read_from_the_snapshot_not_the_work_tree() {
+    let d = repo();
+    write(d.path(), "modules/site/main.tf", SAFE);
+    write(d.path(), "live/main.tf", "locals {\n  env = \"prod\"\n}\n");
+    commit_all(d.path(), "init");
+    // Staged: live now calls the module. Unstaged: the module made public.
+    write(
+        d.path(),
+        "live/main.tf",
+        "locals {\n  env = \"prod\"\n}\n\nmodule \"site\" {\n  source = \"../modules/site\"\n}\n",
+    );
+    git(d.path(), &["add", "live/main.tf"]);
+    write(d.path(), "modules/site/main.tf", PUBLIC);
+    let (code, v, _) = diff_json(d.path(), &["--staged", ACL[0], ACL[1]]);
+    assert_eq!((code, ids(&v)), (0, vec![]), "{v}");
+    // Staged, the public module is this change's doing.
+    git(d.path(), &["add", "modules/site/main.tf"]);
+    let (code, v, _) = diff_json(d.path(), &["--staged", ACL[0], ACL[1]]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        ids(&v),
+        vec![finding(
+            "aws-s3-bucket-public-acl",
+            "modules/site/main.tf",
+            2,
+            9
+        )]
+    );
+    // At the base, the module is the committed one, also for `--base`.
+    git(d.path(), &["commit", "-q", "-m", "call"]);
+    write(d.path(), "modules/site/main.tf", SAFE);
+    let (code, v, _) = diff_json(
+        d.path(),
+        &["--base", "HEAD~1", "--head", "HEAD", ACL[0], ACL[1]],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        ids(&v),
+        vec![finding(
+            "aws-s3-bucket-public-acl",
+            "modules/site/main.tf",
+            2,
+            9
+        )]
+    );
+}

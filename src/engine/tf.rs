@@ -182,9 +182,19 @@ impl Stage<'_> {
             if all.contains(&w) {
                 return Job::Missed;
             }
-            // As `load_called_modules` would: a directory outside the allowed tree is marked,
-            // one without Terraform files is empty, one with them must be loaded.
-            if !self.reader.allows(&w) {
+            // As `load_called_modules` would: a directory of the snapshot, or outside the
+            // allowed tree, or without Terraform files, is settled here; one with files to
+            // load waits for the loading.
+            if let Some(files) = super::snapshot_module_files(self.opts, &w) {
+                if !files.is_empty() {
+                    return Job::Deferred(map, out);
+                }
+                let m = ModuleDir {
+                    dir: w.clone(),
+                    ..Default::default()
+                };
+                map.insert(w, m);
+            } else if !self.reader.allows(&w) {
                 let m = ModuleDir {
                     dir: w.clone(),
                     outside: true,
