@@ -880,23 +880,37 @@ fn scan_files_here(
     resource_count += tf.resource_count;
     let resources = tf.resources;
     result.summary.resources = resource_count;
+    // Findings that the merging below joins must end up next to each other: those of one
+    // place and check, then one context (a module call: each call of a module has its own
+    // findings), then one resource without its instance key. Nothing here may depend on the
+    // checkout's path (fingerprints do), or the merged findings would.
+    fn context<'a>(
+        sources: &'a [Source],
+        f: &'a Finding,
+    ) -> impl Iterator<Item = (&'a str, usize, usize, &'a str)> + 'a {
+        f.secondary.iter().map(|r| {
+            let path = sources.get(r.file).map_or("", |s| s.path.as_str());
+            (path, r.span.start, r.span.end, r.label.as_str())
+        })
+    }
     findings.par_sort_by(|a, b| {
-        (
-            &sources[a.file].path,
-            a.span.start,
-            &a.check_id,
-            a.span.end,
-            &a.resource,
-            &a.fingerprint,
-        )
-            .cmp(&(
-                &sources[b.file].path,
-                b.span.start,
-                &b.check_id,
-                b.span.end,
-                &b.resource,
-                &b.fingerprint,
-            ))
+        (&sources[a.file].path, a.span.start, &a.check_id, a.span.end)
+            .cmp(&(&sources[b.file].path, b.span.start, &b.check_id, b.span.end))
+            .then_with(|| context(&sources, a).cmp(context(&sources, b)))
+            .then_with(|| {
+                (
+                    strip_instance(&a.resource),
+                    &a.resource,
+                    &a.label,
+                    &a.fingerprint,
+                )
+                    .cmp(&(
+                        strip_instance(&b.resource),
+                        &b.resource,
+                        &b.label,
+                        &b.fingerprint,
+                    ))
+            })
     });
     // Several rules of one check failing at one place are one finding, with every reason.
     let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());

@@ -869,3 +869,45 @@ fn a_loaded_module_calling_back_into_the_scanned_tree_reaches_it() {
         "module.wrap.module.inner.aws_s3_bucket.b"
     );
 }
+
+/// A module called from two roots, with `count`: one finding per call, whatever the path of
+/// the checkout (finding fingerprints depend on it, and once decided how instances merged).
+#[test]
+fn instances_of_a_module_called_twice_merge_per_call_whatever_the_checkout_path() {
+    let module = "resource \"aws_rds_cluster_instance\" \"aurora\" {\n  count               = 2\n  identifier          = \"db-${count.index}\"\n  cluster_identifier  = \"c\"\n  instance_class      = \"db.r6g.large\"\n  engine              = \"aurora-postgresql\"\n  publicly_accessible = true\n}\n";
+    let one = "module \"db\" {\n  source = \"../../../modules/db\"\n}\n";
+    let two = "locals {\n  x = 1\n}\n\nmodule \"db\" {\n  source = \"../../../modules/db\"\n}\n";
+    let prefixes = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "g-7", "h_8"];
+    let mut files = Vec::new();
+    for p in prefixes {
+        files.push((format!("{p}/modules/db/main.tf"), module));
+        files.push((format!("{p}/live/dev/one/main.tf"), one));
+        files.push((format!("{p}/live/prod/two/main.tf"), two));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+    let d = tree(&files);
+    for p in prefixes {
+        let (code, v) = scan_json(d.path(), &[p, "--check", "aws-rds-public-access"]);
+        assert_eq!(code, 1, "{v}");
+        let got: Vec<(String, u64, u64, String)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["column"].as_u64().unwrap(),
+                    f["resource"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let want = (
+            format!("{p}/modules/db/main.tf"),
+            7,
+            25,
+            "module.db.aws_rds_cluster_instance.aurora".to_string(),
+        );
+        assert_eq!(got, vec![want.clone(), want], "under {p}/");
+    }
+}
