@@ -66,6 +66,24 @@ fn repo_relative(p: &Path, cwd: &Path, root: &Path) -> String {
     crate::scope::display_path(p, root, cwd)
 }
 
+/// The content of `path` at `snap`, through `blobs`: most files are the same at both snapshots
+/// of a diff, and each blob is inflated once.
+fn snapshot_blob(
+    repo: &git2::Repository,
+    snap: &Snapshot,
+    path: &str,
+    blobs: &mut HashMap<git2::Oid, Vec<u8>>,
+) -> Option<Vec<u8>> {
+    let id = snap.blob_id(path)?;
+    match blobs.entry(id) {
+        Entry::Occupied(e) => Some(e.get().clone()),
+        Entry::Vacant(e) => {
+            let b = repo.find_blob(id).ok()?;
+            Some(e.insert(b.content().to_vec()).clone())
+        }
+    }
+}
+
 /// The candidates of one snapshot: every file of the touched Terraform directories and the
 /// touched documents. `rename` maps an old path to the name it has in the new snapshot, so a
 /// renamed file keeps its findings' fingerprints.
@@ -90,15 +108,8 @@ fn snapshot_candidates(
     let mut out = Vec::new();
     for p in paths {
         let Some(kind) = kind_of(&p) else { continue };
-        // Most files of a touched directory are the same at both snapshots: each blob is
-        // inflated once.
-        let Some(id) = snap.blob_id(&p) else { continue };
-        let bytes = match blobs.entry(id) {
-            Entry::Occupied(e) => e.get().clone(),
-            Entry::Vacant(e) => match repo.find_blob(id) {
-                Ok(b) => e.insert(b.content().to_vec()).clone(),
-                Err(_) => continue,
-            },
+        let Some(bytes) = snapshot_blob(repo, snap, &p, blobs) else {
+            continue;
         };
         let display = rename.get(&p).cloned().unwrap_or(p);
         out.push(Candidate {
@@ -169,13 +180,8 @@ fn called_module_files(
                     else {
                         continue;
                     };
-                    let Some(id) = snap.blob_id(&p) else { continue };
-                    let bytes = match blobs.entry(id) {
-                        Entry::Occupied(e) => e.get().clone(),
-                        Entry::Vacant(e) => match repo.find_blob(id) {
-                            Ok(b) => e.insert(b.content().to_vec()).clone(),
-                            Err(_) => continue,
-                        },
+                    let Some(bytes) = snapshot_blob(repo, snap, &p, blobs) else {
+                        continue;
                     };
                     next.extend(call_targets(&root.join(&p), &bytes, root));
                     files.push(Candidate {

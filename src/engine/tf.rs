@@ -161,9 +161,7 @@ impl Stage<'_> {
                 result.summary.bytes = mark.3;
                 return self.whole(skeletons, sources, result);
             }
-            let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
-            out.extend(self.evaluate(&map, sources, &texts));
-            rayon::spawn(move || drop(map));
+            out.extend(self.evaluate_loaded(map, sources));
         }
         out
     }
@@ -239,8 +237,14 @@ impl Stage<'_> {
             self.cwd,
             &|_| false,
         );
+        out.extend(self.evaluate_loaded(map, sources));
+        out
+    }
+
+    /// Evaluates a tree that loading added sources for, then frees it on another worker.
+    fn evaluate_loaded(&self, map: BTreeMap<PathBuf, ModuleDir>, sources: &[Source]) -> Output {
         let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
-        out.extend(self.evaluate(&map, sources, &texts));
+        let out = self.evaluate(&map, sources, &texts);
         rayon::spawn(move || drop(map));
         out
     }
