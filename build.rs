@@ -5,6 +5,7 @@
 //! loaded on every run, and a pre-commit run on a few files spent a sixth of its time
 //! parsing the YAML of the catalog; JSON parses several times faster into the same tree.
 //! A test loads every check both ways and compares the results.
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::{env, fs, path::Path};
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
@@ -224,4 +225,39 @@ fn main() {
     code.push_str("];\n");
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("builtin_checks.rs");
     fs::write(out, code).unwrap();
+    build_id(Path::new(&root));
+}
+
+/// `GUARDRAIL_BUILD_ID`: a hash of the sources and the locked dependencies. The parse cache
+/// (`src/cache.rs`) keeps parse trees only for the build that wrote them: any change to a
+/// parser, to the model or to a dependency gives a new identity, hence an empty cache.
+fn build_id(root: &Path) {
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                sources(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    println!("cargo:rerun-if-changed=src");
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    let lock = root.join("Cargo.lock");
+    if lock.is_file() {
+        println!("cargo:rerun-if-changed=Cargo.lock");
+        files.push(lock);
+    }
+    files.sort();
+    let mut h = DefaultHasher::new();
+    env::var("CARGO_PKG_VERSION")
+        .unwrap_or_default()
+        .hash(&mut h);
+    for f in &files {
+        f.strip_prefix(root).unwrap_or(f).hash(&mut h);
+        fs::read(f).unwrap_or_default().hash(&mut h);
+    }
+    println!("cargo:rustc-env=GUARDRAIL_BUILD_ID={:016x}", h.finish());
 }

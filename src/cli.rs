@@ -205,6 +205,10 @@ pub struct DiffArgs {
     /// finding in a changed file), all (every finding in the touched modules and templates).
     #[arg(long, default_value = "lines")]
     pub scope: String,
+    /// Neither read nor write the parse cache (parse trees of unchanged files kept between
+    /// runs in `.git/guardrail/parse-cache/`).
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub common: ScanArgs,
 }

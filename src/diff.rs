@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::cache::DiskCache;
 use crate::checks::Catalog;
-use crate::engine::{scan_files, CalledModules, ScanOptions, ScanResult};
+use crate::engine::{scan_files, CalledModules, ParseCache, ScanOptions, ScanResult};
 use crate::findings::{FindingKind, Related};
 use crate::model::Span;
 use crate::scope::git::{self, DiffSpec, GitError, Snapshot};
@@ -48,6 +49,9 @@ pub struct DiffOptions {
     /// the changes under it.
     pub paths: Vec<PathBuf>,
     pub scan: ScanOptions,
+    /// Keep parse results between runs in the repository's git directory (see
+    /// [`crate::cache`]).
+    pub disk_cache: bool,
 }
 
 fn is_terraform(kind: FileKind) -> bool {
@@ -352,8 +356,13 @@ pub fn run(
     });
     // Files that are the same at both snapshots (most of a touched module, every module it
     // calls) are parsed once.
+    let parse_cache = if opts.disk_cache {
+        ParseCache::with_disk(DiskCache::open(repo.commondir(), &opts.scan.limits))
+    } else {
+        ParseCache::default()
+    };
     let scan_opts = ScanOptions {
-        parse_cache: Some(Default::default()),
+        parse_cache: Some(Arc::new(parse_cache)),
         ..opts.scan.clone()
     };
     let scan_side = |cands: Vec<Candidate>, called: Arc<CalledModules>| {

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
+use crate::cache::DiskCache;
 use crate::checks::{eval, Catalog, Severity};
 use crate::findings::{fingerprint, Finding, FindingKind, Related, Suppressed};
 use crate::model::{Framework, LineIndex, Node, Resource, Span};
@@ -96,10 +99,12 @@ fn snapshot_module_files<'a>(opts: &'a ScanOptions, dir: &Path) -> Option<&'a [C
 
 /// Terraform parse results by file kind and text. A diff scans each touched module at both
 /// snapshots, and most of a module's files, and all the modules it calls, are the same at
-/// both: each is parsed once.
+/// both: each is parsed once. With a [`DiskCache`], parse results (of documents and
+/// `.tfvars` too) are also kept between runs.
 #[derive(Default)]
 pub struct ParseCache {
     map: Mutex<HashMap<(FileKind, String), Arc<ParseCell>>>,
+    disk: Option<DiskCache>,
 }
 
 type ParsedBlocks = Result<Arc<Vec<HclBlock>>, ParseError>;
@@ -113,6 +118,28 @@ impl std::fmt::Debug for ParseCache {
 }
 
 impl ParseCache {
+    /// A cache that also reads and writes `disk`.
+    pub fn with_disk(disk: DiskCache) -> ParseCache {
+        ParseCache {
+            map: Default::default(),
+            disk: Some(disk),
+        }
+    }
+
+    /// `parse()`, or its result kept on disk for `text` parsed as `kind` (see
+    /// [`DiskCache::get_or_insert_with`]).
+    fn on_disk<T: Serialize + DeserializeOwned>(
+        cache: Option<&ParseCache>,
+        kind: &str,
+        text: &str,
+        parse: impl FnOnce() -> T,
+    ) -> T {
+        match cache.and_then(|c| c.disk.as_ref()) {
+            Some(d) => d.get_or_insert_with(kind, text, parse),
+            None => parse(),
+        }
+    }
+
     /// The blocks of `text`, parsed by `parse` unless a scan already did.
     ///
     /// When another thread is parsing the same text (both snapshots of a diff reach a
@@ -134,8 +161,13 @@ impl ParseCache {
             }
         };
         if first {
-            let parsed =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse().map(Arc::new)));
+            let kind_name = match kind {
+                FileKind::TerraformJson => "tfjson",
+                _ => "tf",
+            };
+            let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ParseCache::on_disk(Some(self), kind_name, text, parse).map(Arc::new)
+            }));
             let _ = cell.set(parsed.as_ref().ok().cloned());
             return parsed.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         }
@@ -422,15 +454,22 @@ fn parse_file(
                 Err(e) => Content::Failed(e),
             }
         }
-        FileKind::Tfvars => match parse::hcl::parse(&text, limits) {
-            Ok((_, attrs)) => Content::Tfvars(attrs),
-            Err(e) => Content::Failed(e),
-        },
-        FileKind::TfvarsJson => match parse::json::parse(&text, limits) {
-            Ok(root) => Content::Tfvars(root),
-            Err(e) => Content::Failed(e),
-        },
-        FileKind::Yaml | FileKind::Json => classify_documents(&cand, &text, limits),
+        FileKind::Tfvars | FileKind::TfvarsJson => {
+            let json = cand.kind == FileKind::TfvarsJson;
+            let kind = if json { "tfvarsjson" } else { "tfvars" };
+            let parsed = ParseCache::on_disk(cache, kind, &text, || {
+                if json {
+                    parse::json::parse(&text, limits)
+                } else {
+                    parse::hcl::parse(&text, limits).map(|(_, attrs)| attrs)
+                }
+            });
+            match parsed {
+                Ok(attrs) => Content::Tfvars(attrs),
+                Err(e) => Content::Failed(e),
+            }
+        }
+        FileKind::Yaml | FileKind::Json => classify_documents(&cand, &text, limits, cache),
     };
     ParsedFile {
         cand,
@@ -466,8 +505,36 @@ fn parse_terraform(
     }
 }
 
-/// A cheap prescan, then a parse: CloudFormation, Kubernetes, or not IaC.
-fn classify_documents(cand: &Candidate, text: &str, limits: &Limits) -> Content {
+/// What a YAML or JSON file holds, as the parse cache keeps it.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+enum Documents {
+    NotIac,
+    Kubernetes(Vec<Node>),
+    CloudFormation(Node),
+    Skipped(String),
+    Failed(ParseError),
+}
+
+impl From<Documents> for Content {
+    fn from(d: Documents) -> Content {
+        match d {
+            Documents::NotIac => Content::NotIac,
+            Documents::Kubernetes(objects) => Content::Kubernetes(objects),
+            Documents::CloudFormation(template) => Content::CloudFormation(template),
+            Documents::Skipped(why) => Content::Skipped(why),
+            Documents::Failed(e) => Content::Failed(e),
+        }
+    }
+}
+
+/// A cheap prescan, then a parse (through the cache's disk, when there is one):
+/// CloudFormation, Kubernetes, or not IaC.
+fn classify_documents(
+    cand: &Candidate,
+    text: &str,
+    limits: &Limits,
+    cache: Option<&ParseCache>,
+) -> Content {
     let maybe_cfn = text.contains("AWSTemplateFormatVersion")
         || (text.contains("Resources") && text.contains("AWS::"));
     let maybe_k8s = text.contains("apiVersion") && text.contains("kind");
@@ -476,6 +543,12 @@ fn classify_documents(cand: &Candidate, text: &str, limits: &Limits) -> Content 
     }
     let is_json = cand.kind == FileKind::Json
         || (cand.display.ends_with(".template") && text.trim_start().starts_with('{'));
+    let kind = if is_json { "json" } else { "yaml" };
+    ParseCache::on_disk(cache, kind, text, || documents(is_json, text, limits)).into()
+}
+
+/// Parses the documents of a YAML (or, with `is_json`, JSON) file.
+fn documents(is_json: bool, text: &str, limits: &Limits) -> Documents {
     let docs = if is_json {
         parse::json::parse(text, limits).map(|n| vec![n])
     } else {
@@ -493,26 +566,26 @@ fn classify_documents(cand: &Candidate, text: &str, limits: &Limits) -> Content 
                     parse::yaml::parse(&plain, limits).is_ok()
                 };
                 if parses {
-                    return Content::Skipped(
+                    return Documents::Skipped(
                         "template syntax (`{{ }}`/`{% %}`), not plain YAML/JSON; skipped".into(),
                     );
                 }
             }
             if is_json && parse::json::parses_with_comments(text) {
-                return Content::Skipped("JSON with comments; skipped".into());
+                return Documents::Skipped("JSON with comments; skipped".into());
             }
-            return Content::Failed(e);
+            return Documents::Failed(e);
         }
     };
     if let Some(i) = docs.iter().position(cloudformation::is_template) {
         let mut docs = docs;
-        return Content::CloudFormation(docs.swap_remove(i));
+        return Documents::CloudFormation(docs.swap_remove(i));
     }
     let objects: Vec<Node> = docs.into_iter().filter(kubernetes::is_object).collect();
     if objects.is_empty() {
-        Content::NotIac
+        Documents::NotIac
     } else {
-        Content::Kubernetes(objects)
+        Documents::Kubernetes(objects)
     }
 }
 
@@ -1370,6 +1443,77 @@ mod tests {
             span: Span::new(0, 1),
             body: Node::new(crate::model::Value::Null, Span::new(0, 1)),
         }]
+    }
+
+    /// What the disk cache writes and reads back (see [`crate::cache`]) must be the parse
+    /// itself: every fixture, every way it is parsed.
+    #[test]
+    fn parse_results_survive_the_disk_caches_encoding() {
+        fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
+            path: &Path,
+            v: T,
+        ) {
+            let bytes = postcard::to_allocvec(&v).unwrap();
+            let back: T = postcard::from_bytes(&bytes).unwrap();
+            assert_eq!(back, v, "{}", path.display());
+        }
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        for d in ["fixtures", "examples", "tests"] {
+            walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join(d), &mut files);
+        }
+        let limits = Limits::default();
+        let mut seen = [0; 3];
+        for p in files {
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            let name = p.to_string_lossy();
+            if name.ends_with(".tf") {
+                round_trip(&p, parse::hcl::parse(&text, &limits));
+                seen[0] += 1;
+            } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+                round_trip(&p, documents(false, &text, &limits));
+                seen[1] += 1;
+            } else if name.ends_with(".json") {
+                round_trip(&p, documents(true, &text, &limits));
+                seen[2] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
+        // And what no fixture has: `.tf.json`, `.tfvars`, errors, skipped templates.
+        let here = Path::new("inline");
+        let tf_json = r#"{"resource": {"aws_s3_bucket": {"b": {"acl": "${var.acl}"}}}}"#;
+        round_trip(
+            here,
+            parse::json::parse(tf_json, &limits).map(|root| terraform::json_blocks(&root)),
+        );
+        round_trip(
+            here,
+            parse::hcl::parse("a = 1\nb = [\"x\", {c = 2.5}]\n", &limits),
+        );
+        round_trip(here, parse::hcl::parse("resource {", &limits));
+        round_trip(
+            here,
+            documents(false, "kind: Pod\napiVersion: v1\n: :\n", &limits),
+        );
+        round_trip(
+            here,
+            documents(false, "kind: {{ .kind }}\napiVersion: v1\n", &limits),
+        );
+        round_trip(
+            here,
+            documents(true, "{\"kind\": \"Pod\", // c\n}", &limits),
+        );
     }
 
     #[test]

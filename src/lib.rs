@@ -1,5 +1,6 @@
 //! guardrail: an infrastructure-as-code security scanner.
 pub mod baseline;
+pub mod cache;
 pub mod checks;
 pub mod cli;
 pub mod config;

@@ -179,7 +179,16 @@ struct Pipeline<'a> {
     frameworks: Vec<Framework>,
     show_unknown: bool,
     /// `guardrail diff`: which change, and which findings of it to report.
-    diff: Option<(DiffSpec, DiffScope)>,
+    diff: Option<DiffRequest>,
+}
+
+/// What `guardrail diff` was asked for.
+#[derive(Clone)]
+struct DiffRequest {
+    spec: DiffSpec,
+    scope: DiffScope,
+    /// Not `--no-cache`.
+    disk_cache: bool,
 }
 
 impl Pipeline<'_> {
@@ -208,7 +217,12 @@ impl Pipeline<'_> {
             limits: fed.limits(),
             ..Default::default()
         };
-        let Some((spec, scope)) = self.diff.clone() else {
+        let Some(DiffRequest {
+            spec,
+            scope,
+            disk_cache,
+        }) = self.diff.clone()
+        else {
             let mut result = scan(&opts, &fed.catalog, cwd, root);
             let whole_project = covers_project(self.paths, fed, cwd);
             filter::apply(
@@ -234,6 +248,7 @@ impl Pipeline<'_> {
             scope,
             paths: self.paths.to_vec(),
             scan: opts,
+            disk_cache,
         };
         let post = |r: &mut ScanResult| filter::apply(r, fed, &filter_opts);
         let repo = repo
@@ -251,7 +266,7 @@ impl Pipeline<'_> {
 
 fn run_scan(
     args: ScanArgs,
-    diff: Option<(DiffSpec, DiffScope)>,
+    diff: Option<DiffRequest>,
     matches: Option<&ArgMatches>,
     color_allowed: bool,
 ) -> Result<u8> {
@@ -283,8 +298,8 @@ fn run_scan(
     let mut git_diff = None;
     rayon::in_place_scope(|s| {
         s.spawn(|_| fed = Some(federation(&args.packs, &cwd, &root, false)));
-        if let (Some((spec, _)), Some(Ok(repo))) = (&diff, &repo) {
-            git_diff = Some(git::diff(repo, spec));
+        if let (Some(d), Some(Ok(repo))) = (&diff, &repo) {
+            git_diff = Some(git::diff(repo, &d.spec));
         }
     });
     let mut fed = fed.expect("the scope ran the federation")?;
@@ -777,7 +792,12 @@ fn run_diff(args: DiffArgs, matches: Option<&ArgMatches>, color_allowed: bool) -
         },
         (false, None) => bail!("`guardrail diff` needs --staged or --base REF"),
     };
-    run_scan(args.common, Some((spec, scope)), matches, color_allowed)
+    let request = DiffRequest {
+        spec,
+        scope,
+        disk_cache: !args.no_cache,
+    };
+    run_scan(args.common, Some(request), matches, color_allowed)
 }
 
 /// Where Markdown locations link to when running on GitHub Actions: the commit being checked,

@@ -461,3 +461,121 @@ fn a_called_module_is_read_from_the_snapshot_not_the_work_tree() {
         )]
     );
 }
+
+/// The entries of the repository's parse cache (file names), sorted.
+fn cache_entries(dir: &Path) -> Vec<String> {
+    let root = dir.join(".git/guardrail/parse-cache");
+    let builds: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
+    assert_eq!(builds.len(), 1, "one build's directory");
+    let mut names: Vec<String> = std::fs::read_dir(builds[0].path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n != "pruned")
+        .collect();
+    names.sort();
+    names
+}
+
+/// The cache entry of a blob (`HEAD:path`, `:path`) parsed as `kind`.
+fn cache_entry(dir: &Path, blob: &str, kind: &str) -> std::path::PathBuf {
+    let root = dir.join(".git/guardrail/parse-cache");
+    let build = std::fs::read_dir(&root).unwrap().flatten().next().unwrap();
+    build
+        .path()
+        .join(format!("{}.{kind}", git(dir, &["rev-parse", blob])))
+}
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n";
+const TEMPLATE: &str = "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {\"B\": {\"Type\": \"AWS::S3::Bucket\", \"Properties\": {\"AccessControl\": \"PublicRead\"}}}}\n";
+
+#[test]
+fn the_parse_cache_keeps_each_snapshot_of_each_file_and_changes_no_result() {
+    let d = repo();
+    let safe_pod = POD.replace("privileged: true", "privileged: false");
+    let private = TEMPLATE.replace("PublicRead", "Private");
+    write(d.path(), "tf/main.tf", SAFE);
+    write(d.path(), "tf/terraform.tfvars", "region = \"eu-west-1\"\n");
+    write(d.path(), "k8s/pod.yaml", &safe_pod);
+    write(d.path(), "cfn/site.json", &private);
+    commit_all(d.path(), "init");
+    for (f, text) in [
+        ("tf/main.tf", PUBLIC),
+        ("k8s/pod.yaml", POD),
+        ("cfn/site.json", TEMPLATE),
+    ] {
+        write(d.path(), f, text);
+        git(d.path(), &["add", f]);
+    }
+    let uncached = diff_json(d.path(), &["--staged", "--no-cache"]);
+    assert!(!d.path().join(".git/guardrail").exists());
+    let files: Vec<String> = uncached.1["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    for f in ["tf/main.tf", "k8s/pod.yaml", "cfn/site.json"] {
+        assert!(files.iter().any(|x| x == f), "{f}: {}", uncached.1);
+    }
+
+    let first = diff_json(d.path(), &["--staged"]);
+    // Each parsed text, by its blob id and how it was parsed: both snapshots of the changed
+    // files, one entry for the unchanged `.tfvars`.
+    let mut expected: Vec<String> = [
+        ("HEAD:tf/main.tf", "tf"),
+        (":tf/main.tf", "tf"),
+        (":tf/terraform.tfvars", "tfvars"),
+        ("HEAD:k8s/pod.yaml", "yaml"),
+        (":k8s/pod.yaml", "yaml"),
+        ("HEAD:cfn/site.json", "json"),
+        (":cfn/site.json", "json"),
+    ]
+    .iter()
+    .map(|(blob, kind)| format!("{}.{kind}", git(d.path(), &["rev-parse", blob])))
+    .collect();
+    expected.sort();
+    assert_eq!(cache_entries(d.path()), expected);
+    // Read back from the cache: the same report, byte for byte.
+    let second = diff_json(d.path(), &["--staged"]);
+    assert_eq!(first, uncached);
+    assert_eq!(second, uncached);
+}
+
+#[test]
+fn the_parse_cache_is_read_and_a_damaged_or_unwritable_one_only_costs_time() {
+    let d = repo();
+    write(d.path(), "main.tf", SAFE);
+    commit_all(d.path(), "init");
+    write(d.path(), "main.tf", PUBLIC);
+    git(d.path(), &["add", "main.tf"]);
+    let args = ["--staged", ACL[0], ACL[1]];
+    let public = vec![finding("aws-s3-bucket-public-acl", "main.tf", 2, 9)];
+    let (code, v, stderr) = diff_json(d.path(), &args);
+    assert_eq!((code, ids(&v)), (1, public.clone()), "{v}");
+    let entry = cache_entry(d.path(), ":main.tf", "tf");
+    let safe_entry = cache_entry(d.path(), "HEAD:main.tf", "tf");
+    assert!(entry.is_file() && safe_entry.is_file());
+
+    // Damaged: parsed again, and written again.
+    std::fs::write(&entry, b"not an entry").unwrap();
+    let (code, v, _) = diff_json(d.path(), &args);
+    assert_eq!((code, ids(&v)), (1, public.clone()), "{v}");
+    assert!(std::fs::read(&entry).unwrap().starts_with(b"grparse1"));
+
+    // An entry is trusted for the text it is named by: one swapped in is what the run sees
+    // (the safe file's parse for the public text), unless the cache is off.
+    std::fs::copy(&safe_entry, &entry).unwrap();
+    let (code, v, _) = diff_json(d.path(), &args);
+    assert_eq!((code, ids(&v)), (0, vec![]), "{v}");
+    let (code, v, _) = diff_json(d.path(), &[&args[..], &["--no-cache"]].concat());
+    assert_eq!((code, ids(&v)), (1, public.clone()), "{v}");
+
+    // A cache that cannot be written to: the same run, without a word about it.
+    std::fs::remove_dir_all(d.path().join(".git/guardrail")).unwrap();
+    std::fs::write(d.path().join(".git/guardrail"), b"").unwrap();
+    for _ in 0..2 {
+        let (c, v, e) = diff_json(d.path(), &args);
+        assert_eq!((c, ids(&v), e), (1, public.clone(), stderr.clone()));
+    }
+}

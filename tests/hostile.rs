@@ -320,25 +320,39 @@ fn diff_never_writes_to_the_work_tree_or_the_repository() {
     std::fs::write(p.join("unstaged.tf"), PUBLIC_ACL.replace("\"b\"", "\"u\"")).unwrap();
     age(p);
     let before = snapshot(p);
-    for args in [
-        vec!["diff", "--staged"],
-        vec!["diff", "--base", "HEAD", "--scope", "all"],
-    ] {
-        let out = guardrail(p)
-            .args(&args)
-            .args(["--format", "json"])
-            .env_remove("GIT_INDEX_FILE")
-            .env_remove("GIT_DIR")
-            .timeout(TIMEOUT)
-            .output()
-            .unwrap();
-        assert!(
-            matches!(out.status.code(), Some(0 | 1)),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let run = |cache: &[&str]| {
+        for args in [
+            vec!["diff", "--staged"],
+            vec!["diff", "--base", "HEAD", "--scope", "all"],
+        ] {
+            let out = guardrail(p)
+                .args(&args)
+                .args(cache)
+                .args(["--format", "json"])
+                .env_remove("GIT_INDEX_FILE")
+                .env_remove("GIT_DIR")
+                .timeout(TIMEOUT)
+                .output()
+                .unwrap();
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+    run(&["--no-cache"]);
     assert_eq!(before, snapshot(p));
+    // With its parse cache, a diff writes in `.git/guardrail/` (and so changes the time of
+    // `.git`), nowhere else.
+    run(&[]);
+    let outside_cache = |s: Vec<(String, Vec<u8>, std::time::SystemTime)>| {
+        s.into_iter()
+            .filter(|(rel, ..)| rel != ".git" && !rel.starts_with(".git/guardrail"))
+            .collect::<Vec<_>>()
+    };
+    assert!(p.join(".git/guardrail/parse-cache").is_dir());
+    assert_eq!(outside_cache(before), outside_cache(snapshot(p)));
 }
 
 #[test]

@@ -3,10 +3,12 @@
 //! plain data (no parser types), so parsing can run in parallel and the model stays `Send`.
 //! Every sub-expression is a [`Node`] and keeps its byte span.
 
+use serde::{Deserialize, Serialize};
+
 use super::Node;
 
 /// An expression that needs the module context (variables, locals, `each`, functions, …).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Expr {
     /// A bare name: `var`, `local`, `each`, `count`, `aws_s3_bucket`, a `for` variable.
     Var(String),
@@ -46,7 +48,7 @@ pub enum Expr {
 
 /// A function call. (The large variants of [`Expr`] are boxed so that every [`Node`] stays
 /// small: there is one per value of every scanned file.)
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FuncCall {
     pub name: String,
     pub args: Vec<Node>,
@@ -55,7 +57,7 @@ pub struct FuncCall {
 }
 
 /// `%{ if }` in a template.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IfDirective {
     pub cond: Node,
     pub then: Vec<Node>,
@@ -63,7 +65,7 @@ pub struct IfDirective {
 }
 
 /// `%{ for }` in a template.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForDirective {
     pub key_var: Option<String>,
     pub value_var: String,
@@ -72,7 +74,7 @@ pub struct ForDirective {
 }
 
 /// One step of a traversal.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Step {
     /// `.name`
     Attr(String),
@@ -84,7 +86,7 @@ pub enum Step {
 }
 
 /// A `for` expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForExpr {
     pub key_var: Option<String>,
     pub value_var: String,
@@ -98,7 +100,7 @@ pub struct ForExpr {
 }
 
 /// A `dynamic` block before expansion.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DynamicBlock {
     /// The block type it generates (`ingress`).
     pub name: String,
@@ -109,13 +111,13 @@ pub struct DynamicBlock {
     pub content: Node,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UnaryOp {
     Not,
     Neg,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BinaryOp {
     Eq,
     NotEq,

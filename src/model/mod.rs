@@ -3,11 +3,15 @@
 pub mod expr;
 pub mod lines;
 
+use serde::{Deserialize, Serialize};
+
 pub use expr::Expr;
 pub use lines::LineIndex;
 
 /// A byte range in a source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -29,14 +33,14 @@ impl Span {
 }
 
 /// A key in a map, with the span of the key text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Key {
     pub name: String,
     pub span: Span,
 }
 
 /// A value that could not be computed statically, with what it refers to.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Unknown {
     /// A short description of the expression, for `--show-unknown` notes.
     pub text: String,
@@ -46,7 +50,7 @@ pub struct Unknown {
 }
 
 /// The value of a node.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Value {
     Null,
     Bool(bool),
@@ -61,7 +65,7 @@ pub enum Value {
 }
 
 /// A value with the byte span it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     pub value: Value,
     pub span: Span,
@@ -70,7 +74,7 @@ pub struct Node {
 }
 
 /// Facts about an evaluated value that are not part of the value itself.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Meta {
     /// Declared `sensitive` (or derived from such a value): never printed.
     pub sensitive: bool,

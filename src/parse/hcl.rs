@@ -15,7 +15,7 @@ use crate::model::expr::{
 use crate::model::{Expr, Key, Node, Span, Value};
 
 /// A top-level block of a Terraform file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HclBlock {
     /// `resource`, `data`, `variable`, `locals`, …
     pub ident: String,

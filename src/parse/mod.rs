@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use crate::model::{Key, Node, Span};
 
 /// A file that could not be parsed, with where.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("{message}")]
 pub struct ParseError {
     pub message: String,
