@@ -70,15 +70,13 @@ fn repo_relative(p: &Path, cwd: &Path, root: &Path) -> String {
     crate::scope::display_path(p, root, cwd)
 }
 
-/// The content of `path` at `snap`, through `blobs`: most files are the same at both snapshots
-/// of a diff, and each blob is inflated once.
+/// The content of blob `id`, through `blobs`: most files are the same at both snapshots of a
+/// diff, and each blob is inflated once.
 fn snapshot_blob(
     repo: &git2::Repository,
-    snap: &Snapshot,
-    path: &str,
+    id: git2::Oid,
     blobs: &mut HashMap<git2::Oid, Vec<u8>>,
 ) -> Option<Vec<u8>> {
-    let id = snap.blob_id(path)?;
     match blobs.entry(id) {
         Entry::Occupied(e) => Some(e.get().clone()),
         Entry::Vacant(e) => {
@@ -100,19 +98,23 @@ fn snapshot_candidates(
     rename: &BTreeMap<String, String>,
     blobs: &mut HashMap<git2::Oid, Vec<u8>>,
 ) -> Vec<Candidate> {
-    let mut paths: BTreeSet<String> = BTreeSet::new();
+    let mut paths: BTreeMap<String, git2::Oid> = BTreeMap::new();
     for d in tf_dirs {
-        for p in snap.list_dir(repo, d) {
+        for (p, id) in snap.list_dir(repo, d) {
             if kind_of(&p).is_some_and(is_terraform) {
-                paths.insert(p);
+                paths.insert(p, id);
             }
         }
     }
-    paths.extend(docs.iter().cloned());
+    for d in docs {
+        if let Some(id) = snap.blob_id(d) {
+            paths.insert(d.clone(), id);
+        }
+    }
     let mut out = Vec::new();
-    for p in paths {
+    for (p, id) in paths {
         let Some(kind) = kind_of(&p) else { continue };
-        let Some(bytes) = snapshot_blob(repo, snap, &p, blobs) else {
+        let Some(bytes) = snapshot_blob(repo, id, blobs) else {
             continue;
         };
         let display = rename.get(&p).cloned().unwrap_or(p);
@@ -179,12 +181,12 @@ fn called_module_files(
                 .unwrap_or_default();
             let mut files = Vec::new();
             if !tf_dirs.contains(&rel) && !rel.split('/').any(|c| c == ".terraform") {
-                for p in snap.list_dir(repo, &rel) {
+                for (p, id) in snap.list_dir(repo, &rel) {
                     let Some(kind @ (FileKind::Terraform | FileKind::TerraformJson)) = kind_of(&p)
                     else {
                         continue;
                     };
-                    let Some(bytes) = snapshot_blob(repo, snap, &p, blobs) else {
+                    let Some(bytes) = snapshot_blob(repo, id, blobs) else {
                         continue;
                     };
                     next.extend(call_targets(&root.join(&p), &bytes, root));

@@ -785,8 +785,10 @@ impl Snapshot<'_> {
         })
     }
 
-    /// The files directly inside a directory (`""` is the root), sorted.
-    pub fn list_dir(&self, repo: &Repository, dir: &str) -> Vec<String> {
+    /// The files directly inside a directory (`""` is the root) with their blob ids, sorted.
+    /// (Read from the directory's tree: looking each file up by its path would read every
+    /// tree above it again, and a large one such as `modules/` costs more than the blob.)
+    pub fn list_dir(&self, repo: &Repository, dir: &str) -> Vec<(String, Oid)> {
         let prefix = if dir.is_empty() {
             String::new()
         } else {
@@ -810,7 +812,7 @@ impl Snapshot<'_> {
                 for e in sub.as_ref().unwrap_or(t).iter() {
                     if e.kind() == Some(git2::ObjectType::Blob) {
                         if let Ok(name) = e.name() {
-                            out.insert(format!("{prefix}{name}"));
+                            out.insert((format!("{prefix}{name}"), e.id()));
                         }
                     }
                 }
@@ -825,8 +827,11 @@ impl Snapshot<'_> {
                     let Some(rest) = path.strip_prefix(prefix.as_bytes()) else {
                         break;
                     };
-                    if !rest.contains(&b'/') && i.entry(n).mode != MODE_GITLINK {
-                        out.insert(String::from_utf8_lossy(path).into_owned());
+                    let e = i.entry(n);
+                    if !rest.contains(&b'/') && e.mode != MODE_GITLINK {
+                        if let Ok(id) = Oid::from_bytes(&e.oid) {
+                            out.insert((String::from_utf8_lossy(path).into_owned(), id));
+                        }
                     }
                 }
             }
@@ -955,7 +960,8 @@ mod tests {
                     slow.new.list_dir(&slow_repo, dir),
                     "list_dir({dir:?})"
                 );
-                for p in fast.new.list_dir(&repo, dir) {
+                for (p, id) in fast.new.list_dir(&repo, dir) {
+                    assert_eq!(fast.new.blob_id(&p), Some(id), "{p}");
                     assert_eq!(
                         fast.new.read(&repo, &p),
                         slow.new.read(&slow_repo, &p),
