@@ -65,6 +65,12 @@ fn kind_of(path: &str) -> Option<FileKind> {
     classify(path.rsplit('/').next().unwrap_or(path))
 }
 
+/// Whether a diff may scan the file at a repository path (by its name; `--exclude` and the
+/// configuration's excludes narrow it further): the changes git needs to compute lines for.
+pub fn may_scan(path: &str) -> bool {
+    kind_of(path).is_some()
+}
+
 /// Repository-relative path of a command-line path.
 fn repo_relative(p: &Path, cwd: &Path, root: &Path) -> String {
     crate::scope::display_path(p, root, cwd)
@@ -247,7 +253,7 @@ pub fn run(
                         .is_some_and(|r| r.starts_with('/'))
             })
     };
-    let keep_path = |p: &str| !excludes.is_match(p) && kind_of(p).is_some();
+    let keep_path = |p: &str| !excludes.is_match(p) && may_scan(p);
     let mut changes: Vec<&git::FileChange> = gd
         .changes
         .iter()

@@ -299,7 +299,7 @@ fn run_scan(
     rayon::in_place_scope(|s| {
         s.spawn(|_| fed = Some(federation(&args.packs, &cwd, &root, false)));
         if let (Some(d), Some(Ok(repo))) = (&diff, &repo) {
-            git_diff = Some(git::diff(repo, &d.spec));
+            git_diff = Some(git::diff(repo, &d.spec, &guardrail::diff::may_scan));
         }
     });
     let mut fed = fed.expect("the scope ran the federation")?;

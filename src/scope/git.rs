@@ -113,13 +113,20 @@ fn commit_tree<'r>(repo: &'r Repository, rev: &str) -> Result<(Oid, Tree<'r>), G
 }
 
 /// Computes the changes of a diff spec.
-pub fn diff<'r>(repo: &'r Repository, spec: &DiffSpec) -> Result<GitDiff<'r>, GitError> {
+///
+/// Only the changes of which `wanted` accepts a path (repository-relative, `/`-separated) are
+/// kept: the changed lines of the others, which the caller would not read, are not computed.
+pub fn diff<'r>(
+    repo: &'r Repository,
+    spec: &DiffSpec,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<GitDiff<'r>, GitError> {
     if let DiffSpec::Staged = spec {
-        if let Some(gd) = diff_staged_fast(repo) {
+        if let Some(gd) = diff_staged_fast(repo, wanted) {
             return Ok(gd);
         }
     }
-    diff_libgit2(repo, spec)
+    diff_libgit2(repo, spec, wanted)
 }
 
 /// The options of every diff and patch here: submodules ignored, no context lines (a hunk is
@@ -143,7 +150,11 @@ fn head_tree(repo: &Repository) -> Result<Option<Tree<'_>>, GitError> {
 
 /// Computes the changes of a diff spec with libgit2's diff machinery: the general path, and
 /// the fallback of [`diff_staged_fast`].
-pub fn diff_libgit2<'r>(repo: &'r Repository, spec: &DiffSpec) -> Result<GitDiff<'r>, GitError> {
+pub fn diff_libgit2<'r>(
+    repo: &'r Repository,
+    spec: &DiffSpec,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<GitDiff<'r>, GitError> {
     let mut opts = diff_options();
     let (base, new, mut diff) = match spec {
         DiffSpec::Staged => {
@@ -204,6 +215,13 @@ pub fn diff_libgit2<'r>(repo: &'r Repository, spec: &DiffSpec) -> Result<GitDiff
                 fc.new_path = path(delta.new_file());
             }
             _ => continue,
+        }
+        if ![&fc.old_path, &fc.new_path]
+            .into_iter()
+            .flatten()
+            .any(|p| wanted(p))
+        {
+            continue;
         }
         if let Ok(Some(patch)) = git2::Patch::from_diff(&diff, i) {
             match patch_lines(&patch) {
@@ -277,8 +295,11 @@ fn index_path(repo: &Repository) -> Option<PathBuf> {
 
 /// The staged diff (HEAD against the index) read the way git reads it, for a repository
 /// opened with [`open`]. `None` means "use [`diff_libgit2`]"; see [`diff_staged_fast_at`].
-pub fn diff_staged_fast(repo: &Repository) -> Option<GitDiff<'_>> {
-    diff_staged_fast_at(repo, &index_path(repo)?)
+pub fn diff_staged_fast<'r>(
+    repo: &'r Repository,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Option<GitDiff<'r>> {
+    diff_staged_fast_at(repo, &index_path(repo)?, wanted)
 }
 
 /// The staged diff against the index file at `index_path`, without libgit2's index reader
@@ -292,12 +313,17 @@ pub fn diff_staged_fast(repo: &Repository) -> Option<GitDiff<'_>> {
 /// reader refuses ([`index::parse`]), a repository whose objects are not SHA-1, an unsorted
 /// or unreadable tree, an unusual mode in HEAD, directories nested more than 512 deep, or a
 /// deleted and an added file left after pairing exact renames (only libgit2's similarity
-/// scoring can say whether they are a rename).
+/// scoring can say whether they are a rename). Only changes with a path that `wanted` accepts
+/// take part.
 ///
 /// The repository's in-memory index is replaced with one that holds only the `.gitattributes`
 /// entries (libgit2 reads attributes from it for the patches): open the repository again to
 /// use its index after this.
-pub fn diff_staged_fast_at<'r>(repo: &'r Repository, index_path: &Path) -> Option<GitDiff<'r>> {
+pub fn diff_staged_fast_at<'r>(
+    repo: &'r Repository,
+    index_path: &Path,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Option<GitDiff<'r>> {
     let rename_limit = fast_path_config(repo)?;
     let file = index::read(index_path).ok()?;
     let head = head_tree(repo).ok()?;
@@ -320,7 +346,18 @@ pub fn diff_staged_fast_at<'r>(repo: &'r Repository, index_path: &Path) -> Optio
     if !unchanged {
         walk.dir(head.as_ref(), root, 0, entries.len(), 0)?;
     }
-    let raw = pair_exact_renames(walk.raw, rename_limit)?;
+    let path = |s: &Side| String::from_utf8_lossy(&s.path).replace('\\', "/");
+    // Unwanted changes go before renames are paired: whether a wanted file was renamed from
+    // an unwanted one (or added) changes nothing the caller reads, and a commit that deletes
+    // one unwanted file and adds another would otherwise need libgit2's similarity scoring.
+    let mut raw = walk.raw;
+    raw.retain(|d| {
+        [&d.old, &d.new]
+            .into_iter()
+            .flatten()
+            .any(|s| wanted(&path(s)))
+    });
+    let raw = pair_exact_renames(raw, rename_limit)?;
     if !raw.is_empty() {
         attributes_index(repo, &entries)?;
     }
@@ -334,7 +371,6 @@ pub fn diff_staged_fast_at<'r>(repo: &'r Repository, index_path: &Path) -> Optio
         {
             continue;
         }
-        let path = |s: &Side| String::from_utf8_lossy(&s.path).replace('\\', "/");
         let mut fc = FileChange {
             old_path: old.map(path),
             new_path: new.map(path),
@@ -946,12 +982,12 @@ mod tests {
         let repo = Repository::open(dir).unwrap();
         let slow_repo = Repository::open(dir).unwrap();
         let index_path = index.map_or_else(|| repo.path().join("index"), Path::to_path_buf);
-        let fast = diff_staged_fast_at(&repo, &index_path);
+        let fast = diff_staged_fast_at(&repo, &index_path, &|_| true);
         if let Some(i) = index {
             let mut idx = git2::Index::open(i).unwrap();
             slow_repo.set_index(&mut idx).unwrap();
         }
-        let slow = diff_libgit2(&slow_repo, &DiffSpec::Staged).unwrap();
+        let slow = diff_libgit2(&slow_repo, &DiffSpec::Staged, &|_| true).unwrap();
         if let Some(fast) = &fast {
             // The index snapshots agree too.
             for dir in ["", "dir", "a", "nope"] {
@@ -1364,7 +1400,7 @@ mod tests {
         // A missing index file is an empty index: everything deleted.
         let missing = p.join(".git/no-such-index");
         let repo = Repository::open(p).unwrap();
-        let gd = diff_staged_fast_at(&repo, &missing).unwrap();
+        let gd = diff_staged_fast_at(&repo, &missing, &|_| true).unwrap();
         assert_eq!(summary(&gd), vec![ch(Some("main.tf"), None, &[1])]);
     }
 
@@ -1431,6 +1467,33 @@ mod tests {
     }
 
     #[test]
+    fn only_wanted_changes_are_kept_and_others_need_no_fallback() {
+        let d = repo();
+        let p = d.path();
+        write(p, "main.tf", TEN);
+        write(p, "old.go", "package old\n");
+        write(p, "notes.md", "a\n");
+        commit_all(p);
+        // A deleted and an added file that exact renames do not pair: libgit2 would have to
+        // score their similarity. Neither is wanted, so that question does not arise.
+        std::fs::remove_file(p.join("old.go")).unwrap();
+        write(p, "new.go", "package new\n");
+        write(p, "notes.md", "b\n");
+        write(p, "main.tf", &TEN.replace("3\n", "three\n"));
+        git(p, &["add", "-A"]);
+        falls_back(p);
+        let tf = |path: &str| path.ends_with(".tf");
+        let repo = Repository::open(p).unwrap();
+        let fast = diff_staged_fast_at(&repo, &repo.path().join("index"), &tf)
+            .expect("the fast path, since the unpaired files are not wanted");
+        let expected = vec![ch(Some("main.tf"), Some("main.tf"), &[3])];
+        assert_eq!(summary(&fast), expected);
+        let repo = Repository::open(p).unwrap();
+        let slow = diff_libgit2(&repo, &DiffSpec::Staged, &tf).unwrap();
+        assert_eq!(summary(&slow), expected);
+    }
+
+    #[test]
     fn what_the_reader_refuses_goes_to_libgit2() {
         let d = repo();
         let p = d.path();
@@ -1454,7 +1517,7 @@ mod tests {
         // A split index: libgit2 cannot read it either.
         git(p, &["update-index", "--split-index"]);
         let repo = Repository::open(p).unwrap();
-        assert!(diff_staged_fast_at(&repo, &repo.path().join("index")).is_none());
+        assert!(diff_staged_fast_at(&repo, &repo.path().join("index"), &|_| true).is_none());
         git(p, &["update-index", "--no-split-index"]);
         fast_agrees(p);
     }
@@ -1492,9 +1555,9 @@ mod tests {
         ] {
             std::fs::write(p.join(".git/index"), &bad).unwrap();
             let repo = Repository::open(p).unwrap();
-            assert!(diff_staged_fast_at(&repo, &repo.path().join("index")).is_none());
+            assert!(diff_staged_fast_at(&repo, &repo.path().join("index"), &|_| true).is_none());
             assert!(matches!(
-                diff_libgit2(&repo, &DiffSpec::Staged),
+                diff_libgit2(&repo, &DiffSpec::Staged, &|_| true),
                 Err(GitError::Index(_))
             ));
         }
@@ -1504,7 +1567,7 @@ mod tests {
         sum[n - 1] ^= 1;
         std::fs::write(p.join(".git/index"), &sum).unwrap();
         let repo = Repository::open(p).unwrap();
-        let gd = diff_staged_fast_at(&repo, &repo.path().join("index")).unwrap();
+        let gd = diff_staged_fast_at(&repo, &repo.path().join("index"), &|_| true).unwrap();
         assert!(gd.changes.is_empty());
     }
 }
