@@ -305,7 +305,13 @@ fn run_scan(
     let mut fed = None;
     let mut git_diff = None;
     rayon::in_place_scope(|s| {
-        s.spawn(|_| fed = Some(federation(&args.packs, &cwd, &root, false)));
+        s.spawn(|_| {
+            let loaded = federation(&args.packs, &cwd, &root, false);
+            if let (Some(_), Ok(f)) = (&diff, &loaded) {
+                f.catalog.compile_regexes();
+            }
+            fed = Some(loaded);
+        });
         if let (Some(d), Some(Ok(repo))) = (&diff, &repo) {
             git_diff = Some(git::diff(repo, &d.spec, &guardrail::diff::may_scan));
         }

@@ -71,7 +71,8 @@ pub enum Op {
 /// A check's regular expression. A check file from a pack or a repository compiles its
 /// expressions when it is loaded, so that an error is reported then, with its location; the
 /// built-in checks, all compiled by the tests, compile theirs on first use (compiling costs
-/// more than loading the rest of the catalog, and a pre-commit run uses few of them).
+/// more than loading the rest of the catalog), or all at once where a core would otherwise
+/// wait ([`super::Catalog::compile_regexes`]).
 ///
 /// Checks only ask whether an expression matches, so it is compiled for that alone (the
 /// syntax and semantics of the `regex` crate, without capture groups and without the
@@ -136,6 +137,16 @@ impl CheckRegex {
             })
     }
 
+    /// Compiles the expression now if it compiles on first use.
+    pub fn prepare(&self) {
+        self.compiled.get_or_init(|| self.build().ok());
+    }
+
+    /// Whether the expression is compiled (or found not to compile).
+    pub fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
+    }
+
     /// Whether the expression matches somewhere in `text` (false if it does not compile,
     /// which only a built-in check could get to, and the tests rule out).
     pub fn is_match(&self, text: &str) -> bool {
@@ -194,6 +205,29 @@ pub enum Cond {
         attribute: Option<Path>,
         where_: Option<Box<Cond>>,
     },
+}
+
+impl Cond {
+    /// The regular expressions of the condition, added to `out`.
+    pub fn regexes<'a>(&'a self, out: &mut Vec<&'a CheckRegex>) {
+        match self {
+            Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| c.regexes(out)),
+            Cond::Not(c) | Cond::Every { cond: c, .. } | Cond::Some { cond: c, .. } => {
+                c.regexes(out)
+            }
+            Cond::Attr {
+                op: Op::Matches(r) | Op::NotMatches(r),
+                ..
+            } => out.push(r),
+            Cond::ReferencedBy {
+                where_: Some(c), ..
+            }
+            | Cond::References {
+                where_: Some(c), ..
+            } => c.regexes(out),
+            _ => {}
+        }
+    }
 }
 
 /// Parses a path; `framework` decides nothing yet but keeps the door open for per-language

@@ -171,6 +171,28 @@ impl Catalog {
         c
     }
 
+    /// Compiles now, in parallel, the regular expressions that would compile on first use
+    /// (see [`condition::CheckRegex`]). A diff does this while it reads git, on a core that
+    /// would otherwise wait, rather than in the middle of its scans.
+    pub fn compile_regexes(&self) {
+        self.regexes()
+            .par_iter()
+            .with_max_len(1)
+            .for_each(|r| r.prepare());
+    }
+
+    /// Every regular expression of the checks' conditions.
+    fn regexes(&self) -> Vec<&condition::CheckRegex> {
+        let mut regexes = Vec::new();
+        for rule in self.checks.iter().flat_map(|c| &c.rules) {
+            if let Some(w) = &rule.where_ {
+                w.regexes(&mut regexes);
+            }
+            rule.assert.regexes(&mut regexes);
+        }
+        regexes
+    }
+
     /// The built-in catalog embedded at build time.
     pub fn builtin() -> Result<Catalog, Vec<CheckError>> {
         let mut checks = Vec::new();
@@ -242,6 +264,23 @@ include!(concat!(env!("OUT_DIR"), "/builtin_checks.rs"));
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a diff compiles ahead of its scans is every regular expression of the catalog:
+    /// one per `matches:`/`not_matches:` of the built-in check files, however nested.
+    #[test]
+    fn compile_regexes_compiles_every_one_of_the_catalog() {
+        let catalog = Catalog::builtin().unwrap();
+        let regexes = catalog.regexes();
+        let written: usize = BUILTIN_CHECKS
+            .iter()
+            .map(|(_, text, _)| text.matches("matches:").count())
+            .sum();
+        assert!(written >= 20, "{written}");
+        assert_eq!(regexes.len(), written);
+        assert!(regexes.iter().all(|r| !r.is_compiled()));
+        catalog.compile_regexes();
+        assert!(regexes.iter().all(|r| r.is_compiled()));
+    }
 
     /// The catalog compiles built-in regular expressions on first use; this compiles every
     /// one of them now, as a pack's or a repository's check would be.
