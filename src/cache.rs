@@ -226,11 +226,12 @@ fn remove_older_than(
     }
 }
 
-/// `<blob id of text>.<kind>`: git's hash of the text as a blob (SHA-1 with collision
-/// detection: a crafted file cannot take another's entry).
+/// `<blob id of text>-<kind>`: git's hash of the text as a blob (SHA-1 with collision
+/// detection: a crafted file cannot take another's entry). No extension such as `.tf` or
+/// `.yaml`, so that no tool that looks for such files takes an entry for one.
 fn key(kind: &str, text: &str) -> Option<Key> {
     let oid = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).ok()?;
-    Some(Key(format!("{oid}.{kind}")))
+    Some(Key(format!("{oid}-{kind}")))
 }
 
 /// Guards against entries damaged on disk (a crash before the data reached it), which could
@@ -271,7 +272,7 @@ mod tests {
         let c = cache(tmp.path());
         let _: u32 = c.get_or_insert_with("tf", "hello\n", || 1);
         // `printf 'hello\n' | git hash-object --stdin`
-        let entry = c.dir().join("ce013625030ba8dba906f756967f9e9ca394464a.tf");
+        let entry = c.dir().join("ce013625030ba8dba906f756967f9e9ca394464a-tf");
         assert!(entry.is_file(), "{:?}", std::fs::read_dir(c.dir()).unwrap());
     }
 

@@ -483,7 +483,7 @@ fn cache_entry(dir: &Path, blob: &str, kind: &str) -> std::path::PathBuf {
     let build = std::fs::read_dir(&root).unwrap().flatten().next().unwrap();
     build
         .path()
-        .join(format!("{}.{kind}", git(dir, &["rev-parse", blob])))
+        .join(format!("{}-{kind}", git(dir, &["rev-parse", blob])))
 }
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n";
@@ -532,7 +532,7 @@ fn the_parse_cache_keeps_each_snapshot_of_each_file_and_changes_no_result() {
         (":cfn/site.json", "json"),
     ]
     .iter()
-    .map(|(blob, kind)| format!("{}.{kind}", git(d.path(), &["rev-parse", blob])))
+    .map(|(blob, kind)| format!("{}-{kind}", git(d.path(), &["rev-parse", blob])))
     .collect();
     expected.sort();
     assert_eq!(cache_entries(d.path()), expected);
