@@ -21,7 +21,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///
 /// It runs as a constructor, before `main`: the standard library's runtime allocates before
 /// `main` runs, and that first allocation reserves and touches the allocator's first arena —
-/// with THP, several huge pages zeroed (about 1 ms of a 10 ms pre-commit run).
+/// with THP, several huge pages zeroed (about 1 ms of CPU in a pre-commit run).
 #[cfg(target_os = "linux")]
 #[used]
 #[link_section = ".init_array"]
