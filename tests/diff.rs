@@ -462,12 +462,17 @@ fn a_called_module_is_read_from_the_snapshot_not_the_work_tree() {
     );
 }
 
-/// The entries of the repository's parse cache (file names), sorted.
-fn cache_entries(dir: &Path) -> Vec<String> {
+/// The directory of the parse cache's entries: there is one build's.
+fn cache_dir(dir: &Path) -> std::path::PathBuf {
     let root = dir.join(".git/guardrail/parse-cache");
     let builds: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
     assert_eq!(builds.len(), 1, "one build's directory");
-    let mut names: Vec<String> = std::fs::read_dir(builds[0].path())
+    builds[0].path()
+}
+
+/// The entries of the repository's parse cache (file names), sorted.
+fn cache_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(cache_dir(dir))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().to_string())
@@ -479,11 +484,7 @@ fn cache_entries(dir: &Path) -> Vec<String> {
 
 /// The cache entry of a blob (`HEAD:path`, `:path`) parsed as `kind`.
 fn cache_entry(dir: &Path, blob: &str, kind: &str) -> std::path::PathBuf {
-    let root = dir.join(".git/guardrail/parse-cache");
-    let build = std::fs::read_dir(&root).unwrap().flatten().next().unwrap();
-    build
-        .path()
-        .join(format!("{}-{kind}", git(dir, &["rev-parse", blob])))
+    cache_dir(dir).join(format!("{}-{kind}", git(dir, &["rev-parse", blob])))
 }
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n";
